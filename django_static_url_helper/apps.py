@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class StaticUrlHelperConfig(AppConfig):
+    name = "django_static_url_helper"
+    verbose_name = "django-static-url"
+
+    def ready(self) -> None:
+        from . import checks as package_checks
+
+        checks.register(package_checks.check_static_url)
+        checks.register(package_checks.check_source)
+        checks.register(package_checks.check_folder_names)
+        checks.register(package_checks.check_app_order)

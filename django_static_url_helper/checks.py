@@ -1,0 +1,109 @@
+"""System checks, registered in ``apps.py``. Every id is listed in the README."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.core.checks import CheckMessage, Error, Warning
+
+from . import url_helper, version
+from .conf import conf
+
+_ID = "django_static_url_helper.%s"
+
+
+def check_static_url(**kwargs: Any) -> list[CheckMessage]:
+    """W002: STATIC_URL carries no version segment, so URLs never change."""
+    static_url = settings.STATIC_URL or ""
+    if conf.static_url.segment is not None or static_url.endswith("/stamp-pending/"):
+        return []
+    return [
+        Warning(
+            f"STATIC_URL {static_url!r} carries no version segment, so static URLs "
+            f"do not change between deploys and caches keep stale files.",
+            hint="Compute STATIC_URL in settings.py with a helper of "
+            "django_static_url_helper.url_helper, e.g. "
+            "STATIC_URL = url_helper.get_static_url_env('/static/', 'GIT_COMMIT').",
+            id=_ID % "W002",
+        )
+    ]
+
+
+def check_source(**kwargs: Any) -> list[CheckMessage]:
+    """W001: a boot-time version in production; E001: the deploy file is gone."""
+    source = url_helper.source_of(settings.STATIC_URL or "")
+    if source is None:
+        return []
+    messages: list[CheckMessage] = []
+    if source.kind == "now" and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "STATIC_URL comes from get_static_url_now() while DEBUG is False. "
+                "Every worker and every server boots at a different time, so each "
+                "renders different static URLs and caches never warm up.",
+                hint="In production use a version that is the same on every server "
+                "of a release: get_static_url_env(), get_static_url_git(), "
+                "get_static_url_stamp() or get_static_url_file().",
+                id=_ID % "W001",
+            )
+        )
+    if source.kind in ("file", "stamp") and source.path and not os.path.exists(source.path):
+        messages.append(
+            Error(
+                f"The file {source.path} that STATIC_URL's version was read from no "
+                f"longer exists: the next restart will fail to load settings.",
+                hint="Keep the deploy file (or stamp) in place between deploys; "
+                "for a stamp run 'python manage.py static_url stamp'.",
+                id=_ID % "E001",
+            )
+        )
+    return messages
+
+
+def check_app_order(**kwargs: Any) -> list[CheckMessage]:
+    """W004: listed below staticfiles, so runserver uses Django's own static handler."""
+    apps = list(settings.INSTALLED_APPS)
+    ours, theirs = "django_static_url_helper", "django.contrib.staticfiles"
+    if not settings.DEBUG or ours not in apps or theirs not in apps:
+        return []
+    if apps.index(ours) < apps.index(theirs):
+        return []
+    return [
+        Warning(
+            f"{ours!r} is listed after {theirs!r} in INSTALLED_APPS, so runserver "
+            f"serves only the current static version and answers some malformed "
+            f"static paths with a 500.",
+            hint=f"Move {ours!r} above {theirs!r}.",
+            id=_ID % "W004",
+        )
+    ]
+
+
+def _top_level_folders() -> set[str]:
+    names: set[str] = set()
+    for finder in get_finders():
+        for storage in getattr(finder, "storages", {}).values():
+            try:
+                folders, _files = storage.listdir("")
+            except OSError:
+                continue
+            names.update(folders)
+    return names
+
+
+def check_folder_names(**kwargs: Any) -> list[CheckMessage]:
+    """W003: a top-level static folder whose name looks like a version segment."""
+    return [
+        Warning(
+            f"The static folder {name!r} has the shape of a version segment "
+            f"({version.SEGMENT_LENGTH} hex digits), so an unversioned URL into it "
+            f"would be read as a versioned URL of a file one level up.",
+            hint=f"Rename the folder (e.g. 'v-{name}'); versioned URLs are not affected.",
+            id=_ID % "W003",
+        )
+        for name in sorted(_top_level_folders())
+        if version.is_segment(name)
+    ]

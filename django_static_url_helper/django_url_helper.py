@@ -1,0 +1,57 @@
+"""URL patterns that serve versioned static URLs in development (DEBUG only)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, re_path
+from django.views import static
+
+from . import version
+
+__all__ = ["serve", "staticfiles_dynamicurlpatterns"]
+
+
+def serve(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Serve ``path`` (with or without a version segment) through the staticfiles finders.
+
+    Any well-formed version is accepted, so a page rendered before the dev
+    server reloaded still gets its files.
+    """
+    parts = version.split_path(path)
+    if parts is None:
+        raise Http404("Not a static file path.")
+    found = finders.find(parts.name)
+    if not isinstance(found, str) or not os.path.isfile(found):
+        raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
+    directory, filename = os.path.split(found)
+    return static.serve(request, filename, document_root=directory)
+
+
+def _pattern_prefix(static_url: str) -> str:
+    # A versioned STATIC_URL may be passed by mistake: match on its base so
+    # older versions keep resolving too.
+    base = version.split_url(version.validate_base(static_url)).base
+    path = version.base_path(base)
+    # URL patterns match the path below the script prefix (FORCE_SCRIPT_NAME).
+    script = (getattr(settings, "FORCE_SCRIPT_NAME", None) or "").rstrip("/")
+    if script and path.startswith(script + "/"):
+        path = path[len(script) :]
+    return path.lstrip("/")
+
+
+def staticfiles_dynamicurlpatterns(static_url: str = "/static/") -> list[URLPattern]:
+    """Return patterns serving ``static_url`` + [version/] + path, or ``[]`` unless DEBUG.
+
+    ``static_url`` is the unversioned base (the same value given to the settings
+    helper); a path or an absolute URL, whose path is matched.
+    """
+    if not settings.DEBUG:
+        return []
+    prefix = _pattern_prefix(static_url)
+    return [re_path(rf"^{re.escape(prefix)}(?P<path>.*)$", serve)]

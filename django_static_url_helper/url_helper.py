@@ -1,0 +1,208 @@
+"""Helpers that compute a versioned STATIC_URL, called from ``settings.py``.
+
+Settings are not configured while these run, so nothing here touches
+``django.conf.settings``. Each helper returns ``static_url_base`` followed by
+a version segment and a slash, e.g. ``'/static/3fa9c1e2b7d4/'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Literal, NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+
+from . import content_hash, git_revision, version
+
+__all__ = [
+    "get_static_url_env",
+    "get_static_url_file",
+    "get_static_url_fixed",
+    "get_static_url_git",
+    "get_static_url_now",
+    "get_static_url_release",
+    "get_static_url_stamp",
+    "source_of",
+]
+
+logger = logging.getLogger("django_static_url_helper")
+
+
+class Source(NamedTuple):
+    """Where a STATIC_URL's version came from, for system checks and commands."""
+
+    kind: Literal["now", "file", "release", "env", "git", "stamp", "fixed"]
+    path: str | None = None
+    """The deploy file, stamp file or checkout the version was read from."""
+
+
+_sources: dict[str, Source] = {}
+
+
+def source_of(static_url: str) -> Source | None:
+    """Return how a helper of this module produced ``static_url``, if one did."""
+    return _sources.get(static_url)
+
+
+def _versioned(
+    static_url_base: str, kind: str, value: str, secret_key: str | bytes | None, source: Source
+) -> str:
+    version.validate_base(static_url_base)
+    url = version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key))
+    _sources[url] = source
+    return url
+
+
+# --- The 0.1.0 helpers: same names, same positional order, same defaults. ---
+
+
+def get_static_url_now(
+    static_url_base: str, hash_url: bool = True, secret_key: str | bytes | None = None
+) -> str:
+    """Version from the process boot time: a new URL at every (re)start.
+
+    Right for development, where every runserver reload must bust the cache.
+    Wrong for production: each worker and server boots at a different time.
+    """
+    source = Source("now")
+    if not hash_url:
+        version.validate_base(static_url_base)
+        url = version.join(static_url_base, version.plain_segment(int(time.time())))
+        _sources[url] = source
+        return url
+    return _versioned(static_url_base, "now", str(time.time_ns()), secret_key, source)
+
+
+def get_static_url_file(
+    static_url_base: str,
+    file_path: str | os.PathLike[str],
+    hash_url: bool = True,
+    secret_key: str | bytes | None = None,
+    *,
+    timestamp: Literal["atime", "mtime"] = "atime",
+) -> str:
+    """Version from a deploy file's access time (0.1.0 default) or modification time.
+
+    Touch the file at every deploy. Pass ``timestamp="mtime"`` on file systems
+    mounted ``noatime``/``relatime``, where reading the file can move its atime.
+    """
+    version.validate_base(static_url_base)
+    if timestamp not in ("atime", "mtime"):
+        raise ImproperlyConfigured(
+            f"get_static_url_file(timestamp={timestamp!r}): use 'atime' or 'mtime'."
+        )
+    path = os.fspath(file_path)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise ImproperlyConfigured(
+            f"The deploy file {path!r} given to get_static_url_file() does not exist. "
+            f"Create it and touch it at every deploy (e.g. 'touch {path}'), or pass "
+            f"a file your deploy already touches."
+        ) from None
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"Cannot stat the deploy file {path!r} given to get_static_url_file(): {exc}."
+        ) from exc
+    stamp_ns = stat.st_atime_ns if timestamp == "atime" else stat.st_mtime_ns
+    source = Source("file", os.path.abspath(path))
+    if not hash_url:
+        url = version.join(static_url_base, version.plain_segment(stamp_ns // 10**9))
+        _sources[url] = source
+        return url
+    return _versioned(static_url_base, timestamp, str(stamp_ns), secret_key, source)
+
+
+# --- Sources that are identical on every server of one release. ---
+
+
+def _require_release(release: object, where: str) -> str:
+    if not isinstance(release, str) or not release.strip():
+        raise ImproperlyConfigured(
+            f"{where} is {release!r}: a release id must be a non-empty string "
+            f"(a commit id, a build number, a platform release id)."
+        )
+    return release.strip()
+
+
+def get_static_url_release(
+    static_url_base: str, release: str, secret_key: str | bytes | None = None
+) -> str:
+    """Version from an explicit release id, e.g. a build number your deploy knows."""
+    value = _require_release(release, "The release given to get_static_url_release()")
+    return _versioned(static_url_base, "release", value, secret_key, Source("release"))
+
+
+def get_static_url_env(
+    static_url_base: str, variable: str, secret_key: str | bytes | None = None
+) -> str:
+    """Version from an environment variable, e.g. ``GIT_COMMIT`` or ``HEROKU_RELEASE_VERSION``."""
+    version.validate_base(static_url_base)
+    if variable not in os.environ:
+        raise ImproperlyConfigured(
+            f"The environment variable {variable} (get_static_url_env) is not set. "
+            f"Export it in the environment of every server process, e.g. "
+            f"'{variable}=$(git rev-parse HEAD)'."
+        )
+    value = _require_release(os.environ[variable], f"The environment variable {variable}")
+    return _versioned(static_url_base, "release", value, secret_key, Source("env", variable))
+
+
+def get_static_url_git(
+    static_url_base: str,
+    checkout: str | os.PathLike[str] = ".",
+    secret_key: str | bytes | None = None,
+) -> str:
+    """Version from the commit of the git checkout holding ``checkout`` (read from .git)."""
+    version.validate_base(static_url_base)
+    revision = git_revision.read_revision(checkout)
+    return _versioned(
+        static_url_base, "release", revision, secret_key, Source("git", os.fspath(checkout))
+    )
+
+
+def _producing_stamp() -> bool:
+    """True in the deploy commands that run before the stamp exists."""
+    args = sys.argv[1:3]
+    return args[:1] == ["collectstatic"] or args == ["static_url", "stamp"]
+
+
+def get_static_url_stamp(
+    static_url_base: str,
+    stamp_path: str | os.PathLike[str],
+    secret_key: str | bytes | None = None,
+) -> str:
+    """Version from the content of the static files, read from a stamp file.
+
+    ``manage.py static_url stamp`` writes the stamp after collectstatic; every
+    server that has the same files computes the same version.
+    """
+    version.validate_base(static_url_base)
+    path = os.path.abspath(os.fspath(stamp_path))
+    source = Source("stamp", path)
+    if not os.path.exists(path) and _producing_stamp():
+        # collectstatic and the stamp command itself must run before the stamp
+        # exists; they never render a URL, so a non-version placeholder is safe.
+        logger.info(
+            "Static version stamp %s not written yet; %s runs without it.", path, sys.argv[1]
+        )
+        url = static_url_base + "stamp-pending/"
+        _sources[url] = source
+        return url
+    digest = content_hash.read_stamp(path)
+    return _versioned(static_url_base, "content", digest, secret_key, source)
+
+
+def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGMENT_LENGTH) -> str:
+    """A constant version, for tests and HTML snapshots."""
+    if not version.is_segment(segment):
+        raise ImproperlyConfigured(
+            f"get_static_url_fixed(segment={segment!r}): a segment is exactly "
+            f"{version.SEGMENT_LENGTH} lowercase hex digits, e.g. {'0' * version.SEGMENT_LENGTH!r}."
+        )
+    url = version.join(static_url_base, segment)
+    _sources[url] = Source("fixed")
+    return url

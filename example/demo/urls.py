@@ -1,0 +1,11 @@
+from django.conf import settings
+from django.urls import path
+
+from django_static_url_helper.django_url_helper import staticfiles_dynamicurlpatterns
+
+from . import views
+
+urlpatterns = [path("", views.index, name="index")]
+
+if settings.DEBUG:
+    urlpatterns += staticfiles_dynamicurlpatterns(settings.STATIC_ROOT_URL)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from django_static_url_helper import url_helper
+
+
+@pytest.fixture
+def clean_argv(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.argv", ["manage.py", "runserver"])
+
+
+@pytest.fixture
+def forget_sources() -> Iterator[None]:
+    saved = dict(url_helper._sources)
+    yield
+    url_helper._sources.clear()
+    url_helper._sources.update(saved)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under CI nothing may be skipped: turn a skip of a server, nginx or browser
+    # test into a failure with the same message.
+    if os.environ.get("CI") != "true":
+        return
+    config.pluginmanager.register(_FailSkips(), "fail-skips-under-ci")
+
+
+class _FailSkips:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+        outcome = yield
+        report = outcome.get_result()
+        if report.skipped and not hasattr(report, "wasxfail"):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI=true, which is a failure: {report.longrepr}"

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from django_static_url_helper import content_hash, url_helper
+
+pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("static_url", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_show_prints_version_and_static_url() -> None:
+    out = run("show")
+    assert "version: 3fa9c1e2b7d4\n" in out
+    assert "static_url: /static/3fa9c1e2b7d4/\n" in out
+    assert "source: fixed\n" in out
+
+
+def test_show_json_for_deploy_scripts() -> None:
+    assert json.loads(run("show", "--json")) == {
+        "base": "/static/",
+        "source": "fixed",
+        "static_url": "/static/3fa9c1e2b7d4/",
+        "version": "3fa9c1e2b7d4",
+    }
+
+
+def test_show_without_a_version(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_URL = "/plain/"
+    assert "version: \n" in run("show")
+
+
+def test_stamp_writes_the_hash_of_static_root(tmp_path: Path) -> None:
+    root = tmp_path / "collected"
+    root.mkdir()
+    (root / "a.css").write_text("a")
+    stamp = tmp_path / "static-version.txt"
+    out = run("stamp", "--root", str(root), "--output", str(stamp))
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
+    assert str(stamp) in out
+
+
+def test_stamp_defaults_to_static_root_and_the_settings_stamp(
+    settings, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "stamp"])
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "a.css").write_text("a")
+    stamp = tmp_path / "static-version.txt"  # inside the tree: left out of the hash
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    assert settings.STATIC_URL == "/static/stamp-pending/"
+    run("stamp")
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(
+        tmp_path, {"static-version.txt"}
+    )
+    run("stamp")  # the stamp itself never changes the hash
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(
+        tmp_path, {"static-version.txt"}
+    )
+
+
+def test_stamp_without_a_default_output_says_pass_output(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="pass --output"):
+        run("stamp", "--root", str(tmp_path))
+
+
+def test_stamp_without_static_root(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_ROOT = None
+    with pytest.raises(CommandError, match="STATIC_ROOT is not set"):
+        run("stamp")
+
+
+def test_stamp_of_a_missing_folder_is_a_command_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Run collectstatic first"):
+        run("stamp", "--root", str(tmp_path / "missing"), "--output", str(tmp_path / "s"))
+
+
+def test_an_action_is_required() -> None:
+    with pytest.raises(CommandError):
+        run()

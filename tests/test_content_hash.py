@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_static_url_helper.content_hash import hash_tree, read_stamp, write_stamp
+
+
+def make_tree(root: Path) -> Path:
+    (root / "css").mkdir(parents=True)
+    (root / "css" / "a.css").write_text("a{}")
+    (root / "b.js").write_text("b()")
+    (root / "img" / "deep").mkdir(parents=True)
+    (root / "img" / "deep" / "c.png").write_bytes(bytes(range(256)) * 5000)
+    return root
+
+
+def test_equal_trees_on_two_servers_hash_equal(tmp_path: Path) -> None:
+    one = make_tree(tmp_path / "server1")
+    two = tmp_path / "server2"
+    shutil.copytree(one, two)
+    os.utime(two / "b.js", (1, 1))  # times and copies play no part
+    assert hash_tree(one) == hash_tree(two)
+    assert len(hash_tree(one)) == 64
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda root: (root / "b.js").write_text("b();"),
+        lambda root: (root / "b.js").rename(root / "bb.js"),
+        lambda root: (root / "new.txt").write_text(""),
+        lambda root: (root / "img" / "deep" / "c.png").unlink(),
+    ],
+)
+def test_any_content_or_name_change_changes_the_hash(tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    root = make_tree(tmp_path / "t")
+    before = hash_tree(root)
+    change(root)
+    assert hash_tree(root) != before
+
+
+def test_exclude_leaves_a_file_out(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "t")
+    before = hash_tree(root)
+    (root / "static-version.txt").write_text("x")
+    assert hash_tree(root, exclude={"static-version.txt"}) == before
+
+
+def test_hashing_a_missing_folder_says_run_collectstatic(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="Run collectstatic first"):
+        hash_tree(tmp_path / "missing")
+
+
+def test_stamp_round_trip_and_no_leftover_temp_file(tmp_path: Path) -> None:
+    stamp = tmp_path / "deep" / "static-version.txt"
+    write_stamp(stamp, "d" * 64)
+    assert read_stamp(stamp) == "d" * 64
+    assert os.listdir(stamp.parent) == ["static-version.txt"]
+
+
+def test_a_stamp_with_garbage_is_rejected(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    stamp.write_text("")
+    with pytest.raises(ImproperlyConfigured, match="not a static version stamp"):
+        read_stamp(stamp)
+
+
+def test_an_unreadable_stamp_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="Cannot read the static version stamp"):
+        read_stamp(tmp_path)  # a directory
+
+
+def test_a_failed_stamp_write_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_stamp(tmp_path / "s.txt", "e" * 64)
+    assert os.listdir(tmp_path) == []

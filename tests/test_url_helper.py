@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_static_url_helper import content_hash, url_helper, version
+
+pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
+
+
+def segment_of(url: str) -> str:
+    split = version.split_url(url)
+    assert split.segment is not None, url
+    return split.segment
+
+
+# --- 0.1.0 calls, exactly as 0.1.0 settings files wrote them ---
+
+
+def test_now_positional_call_as_in_0_1_0() -> None:
+    url = url_helper.get_static_url_now("/static/", True, "secret")
+    assert version.split_url(url).base == "/static/"
+    assert version.is_segment(segment_of(url))
+
+
+def test_now_keyword_call_as_in_0_1_0() -> None:
+    url = url_helper.get_static_url_now(static_url_base="/static/", hash_url=True, secret_key=None)
+    assert version.split_url(url).base == "/static/"
+
+
+def test_now_changes_at_every_boot() -> None:
+    first = url_helper.get_static_url_now("/static/")
+    time.sleep(0.001)
+    assert url_helper.get_static_url_now("/static/") != first
+
+
+def test_now_without_hash_shows_the_boot_time_in_hex() -> None:
+    before = int(time.time())
+    url = url_helper.get_static_url_now("/static/", False)
+    assert before <= int(segment_of(url), 16) <= int(time.time())
+
+
+def test_file_positional_call_as_in_0_1_0(tmp_path: Path) -> None:
+    deploy = tmp_path / "uwsgi.ini"
+    deploy.touch()
+    url = url_helper.get_static_url_file("/static/", str(deploy), True, "secret")
+    assert version.is_segment(segment_of(url))
+    assert url == url_helper.get_static_url_file("/static/", deploy, True, "secret")
+
+
+def test_file_version_follows_the_access_time(tmp_path: Path) -> None:
+    deploy = tmp_path / "deploy.stamp"
+    deploy.touch()
+    os.utime(deploy, (1_000_000_000, 1_000_000_000))
+    first = url_helper.get_static_url_file("/static/", deploy)
+    os.utime(deploy, (1_000_000_001, 1_000_000_000))
+    assert url_helper.get_static_url_file("/static/", deploy) != first
+    os.utime(deploy, (1_000_000_001, 1_500_000_000))
+    second = url_helper.get_static_url_file("/static/", deploy)
+    assert url_helper.get_static_url_file("/static/", deploy) == second
+
+
+def test_file_version_can_follow_the_modification_time(tmp_path: Path) -> None:
+    deploy = tmp_path / "deploy.stamp"
+    deploy.touch()
+    os.utime(deploy, (1_000_000_000, 1_000_000_000))
+    first = url_helper.get_static_url_file("/static/", deploy, timestamp="mtime")
+    os.utime(deploy, (1_200_000_000, 1_000_000_000))  # a read moved atime only
+    assert url_helper.get_static_url_file("/static/", deploy, timestamp="mtime") == first
+    os.utime(deploy, (1_200_000_000, 1_000_000_001))
+    assert url_helper.get_static_url_file("/static/", deploy, timestamp="mtime") != first
+
+
+def test_file_without_hash_shows_the_access_time(tmp_path: Path) -> None:
+    deploy = tmp_path / "deploy.stamp"
+    deploy.touch()
+    os.utime(deploy, (1_480_000_000, 1))
+    assert url_helper.get_static_url_file("/static/", deploy, False) == "/static/000058370200/"
+
+
+def test_missing_deploy_file_says_what_and_how_to_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "deploy.stamp"
+    with pytest.raises(ImproperlyConfigured, match="does not exist") as info:
+        url_helper.get_static_url_file("/static/", missing)
+    assert str(missing) in str(info.value)
+    assert f"touch {missing}" in str(info.value)
+
+
+def test_unreadable_deploy_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").touch()
+    with pytest.raises(ImproperlyConfigured, match="Cannot stat"):
+        url_helper.get_static_url_file("/static/", tmp_path / "a-file" / "below")
+
+
+def test_file_rejects_an_unknown_timestamp(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="'atime' or 'mtime'"):
+        url_helper.get_static_url_file("/static/", tmp_path, timestamp="ctime")  # type: ignore[arg-type]
+
+
+# --- sources identical on every server of a release ---
+
+
+def test_release_is_the_same_for_the_same_id_and_secret() -> None:
+    a = url_helper.get_static_url_release("/static/", "v1.2.3", "secret")
+    assert a == url_helper.get_static_url_release("/static/", "v1.2.3", "secret")
+    assert a != url_helper.get_static_url_release("/static/", "v1.2.4", "secret")
+    assert "v1.2.3" not in a
+    assert "secret" not in a
+
+
+@pytest.mark.parametrize("release", ["", "   ", None])
+def test_empty_release_is_rejected(release: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="non-empty string"):
+        url_helper.get_static_url_release("/static/", release)
+
+
+def test_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_COMMIT", "a" * 40)
+    url = url_helper.get_static_url_env("/static/", "GIT_COMMIT", "secret")
+    assert url == url_helper.get_static_url_release("/static/", "a" * 40, "secret")
+    assert url_helper.source_of(url) == url_helper.Source("release")  # the latest call wins
+
+
+def test_env_records_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_ID", "42")
+    url = url_helper.get_static_url_env("/static/", "RELEASE_ID")
+    assert url_helper.source_of(url) == url_helper.Source("env", "RELEASE_ID")
+
+
+def test_env_missing_variable_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GIT_COMMIT", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="GIT_COMMIT .* is not set"):
+        url_helper.get_static_url_env("/static/", "GIT_COMMIT")
+
+
+def test_env_empty_variable_is_an_error_not_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_COMMIT", "")
+    with pytest.raises(ImproperlyConfigured, match="environment variable GIT_COMMIT is ''"):
+        url_helper.get_static_url_env("/static/", "GIT_COMMIT")
+
+
+def test_git_revision_of_a_real_checkout_matches_the_release(tmp_path: Path) -> None:
+    from tests.test_git_revision import make_repo
+
+    sha = make_repo(tmp_path)
+    url = url_helper.get_static_url_git("/static/", tmp_path, "secret")
+    assert url == url_helper.get_static_url_release("/static/", sha, "secret")
+
+
+def test_git_outside_a_checkout_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="not inside a git checkout"):
+        url_helper.get_static_url_git("/static/", tmp_path)
+
+
+def test_stamp_version_follows_the_content(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    content_hash.write_stamp(stamp, "a" * 64)
+    first = url_helper.get_static_url_stamp("/static/", stamp, "secret")
+    assert first == url_helper.get_static_url_stamp("/static/", stamp, "secret")
+    content_hash.write_stamp(stamp, "b" * 64)
+    assert url_helper.get_static_url_stamp("/static/", stamp, "secret") != first
+
+
+def test_missing_stamp_names_the_command_to_run(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="manage.py static_url stamp"):
+        url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
+
+
+@pytest.mark.parametrize(
+    "argv", [["manage.py", "collectstatic"], ["manage.py", "static_url", "stamp"]]
+)
+def test_missing_stamp_is_allowed_while_the_deploy_commands_write_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", [*argv, "--noinput"])
+    url = url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
+    assert url == "/static/stamp-pending/"
+    assert version.split_url(url).segment is None
+
+
+def test_fixed_version_for_tests() -> None:
+    assert url_helper.get_static_url_fixed("/static/") == "/static/000000000000/"
+    assert url_helper.get_static_url_fixed("/s/", "3fa9c1e2b7d4") == "/s/3fa9c1e2b7d4/"
+
+
+def test_fixed_version_must_have_the_segment_shape() -> None:
+    with pytest.raises(ImproperlyConfigured, match="12 lowercase hex digits"):
+        url_helper.get_static_url_fixed("/static/", "v1")
+
+
+# --- the base, for every helper ---
+
+
+def all_helpers(tmp_path: Path) -> dict[str, object]:
+    deploy = tmp_path / "deploy"
+    deploy.touch()
+    stamp = tmp_path / "stamp"
+    content_hash.write_stamp(stamp, "c" * 64)
+    return {
+        "now": lambda base: url_helper.get_static_url_now(base),
+        "now-plain": lambda base: url_helper.get_static_url_now(base, False),
+        "file": lambda base: url_helper.get_static_url_file(base, deploy),
+        "file-plain": lambda base: url_helper.get_static_url_file(base, deploy, False),
+        "release": lambda base: url_helper.get_static_url_release(base, "1"),
+        "stamp": lambda base: url_helper.get_static_url_stamp(base, stamp),
+        "fixed": lambda base: url_helper.get_static_url_fixed(base),
+    }
+
+
+@pytest.mark.parametrize(
+    "base", ["/static/", "https://cdn.example.com/static/", "//cdn.example.com/s/", "/st+at(ic)/"]
+)
+def test_every_helper_appends_a_segment_to_any_base(tmp_path: Path, base: str) -> None:
+    for name, helper in all_helpers(tmp_path).items():
+        url = helper(base)  # type: ignore[operator]
+        assert version.split_url(url).base == base, name
+        assert url_helper.source_of(url) is not None, name
+
+
+def test_every_helper_rejects_a_base_without_trailing_slash(tmp_path: Path) -> None:
+    for name, helper in all_helpers(tmp_path).items():
+        with pytest.raises(ImproperlyConfigured, match="must end with '/'"):  # noqa: PT012
+            helper("/static")  # type: ignore[operator]
+            pytest.fail(f"{name} accepted '/static'")
