@@ -27,7 +27,7 @@ class Settings:
         ``"no-store"``: the current file, marked so no cache keeps it under that
         version (a page from before the deploy keeps working). ``"404"``: a 404.
         """
-        return getattr(settings, "STATIC_VERSION_MISMATCH", "no-store")  # type: ignore[no-any-return]
+        return getattr(settings, "STATIC_VERSION_MISMATCH", "no-store")
 
     @property
     def immutable_max_age(self) -> int:
@@ -37,7 +37,7 @@ class Settings:
     @property
     def header(self) -> str | None:
         """Response header that carries the current version; None to send none."""
-        return getattr(settings, "STATIC_VERSION_HEADER", "X-Static-Version")  # type: ignore[no-any-return]
+        return getattr(settings, "STATIC_VERSION_HEADER", "X-Static-Version")
 
 
 conf = Settings()
