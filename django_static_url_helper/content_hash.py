@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -48,14 +49,23 @@ def hash_tree(root: str | os.PathLike[str], exclude: set[str] | None = None) -> 
             f"Cannot hash {root}: it is not a directory. Run collectstatic first, "
             f"or pass the folder that holds the static files."
         )
+    return hash_files(
+        (rel, os.path.join(root, rel)) for rel in _files(root) if not exclude or rel not in exclude
+    )
+
+
+def hash_files(files: Iterable[tuple[str, str]]) -> str:
+    """Digest of ``(name, path)`` pairs: ``name`` relative with '/', ``path`` where to read it.
+
+    ``hash_tree(root)`` is this over the files below ``root``, so a tree can be
+    hashed before it is collected, from the files the finders list.
+    """
     total = hashlib.sha256()
     buffer = bytearray(_CHUNK)
     view = memoryview(buffer)
-    for rel in _files(root):
-        if exclude and rel in exclude:
-            continue
+    for rel, path in sorted(files):
         file_hash = hashlib.sha256()
-        with open(os.path.join(root, rel), "rb", buffering=0) as handle:
+        with open(path, "rb", buffering=0) as handle:
             while size := handle.readinto(buffer):
                 file_hash.update(view[:size])
         total.update(rel.encode("utf-8", "surrogateescape") + b"\x00")

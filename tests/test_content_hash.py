@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_static_url_helper.content_hash import hash_tree, read_stamp, write_stamp
+from django_static_url_helper.content_hash import hash_files, hash_tree, read_stamp, write_stamp
 
 
 def make_tree(root: Path) -> Path:
@@ -85,3 +85,12 @@ def test_a_failed_stamp_write_leaves_nothing_behind(
     with pytest.raises(OSError, match="disk full"):
         write_stamp(tmp_path / "s.txt", "e" * 64)
     assert os.listdir(tmp_path) == []
+
+
+def test_hash_files_equals_hash_tree_whatever_the_order_and_location(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "t")
+    elsewhere = tmp_path / "elsewhere.css"
+    elsewhere.write_text("a{}")
+    files = [("b.js", str(root / "b.js")), ("img/deep/c.png", str(root / "img/deep/c.png"))]
+    files.append(("css/a.css", str(elsewhere)))  # same bytes, other folder (a finder's source)
+    assert hash_files(reversed(files)) == hash_tree(root)
