@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,7 @@ __all__ = [
     "get_static_url_release",
     "get_static_url_stamp",
     "source_of",
+    "stamp_url_for",
 ]
 
 logger = logging.getLogger("django_static_url_helper")
@@ -45,6 +47,20 @@ _sources: dict[str, Source] = {}
 def source_of(static_url: str) -> Source | None:
     """Return how a helper of this module produced ``static_url``, if one did."""
     return _sources.get(static_url)
+
+
+# get_static_url_stamp() keeps how it turns a digest into its URL, so a release
+# collect learns the URL of a stamp it has not written yet from the same code.
+_stamp_urls: dict[str, Callable[[str], str]] = {}
+
+
+def stamp_url_for(static_url: str, digest: str) -> str | None:
+    """The URL ``get_static_url_stamp()`` gives once its stamp holds ``digest``.
+
+    None unless that helper produced ``static_url``.
+    """
+    for_digest = _stamp_urls.get(static_url)
+    return for_digest(digest) if for_digest else None
 
 
 def _versioned(
@@ -183,6 +199,12 @@ def get_static_url_stamp(
     version.validate_base(static_url_base)
     path = os.path.abspath(os.fspath(stamp_path))
     source = Source("stamp", path)
+
+    def for_digest(digest: str) -> str:
+        url = _versioned(static_url_base, "content", digest, secret_key, source)
+        _stamp_urls[url] = for_digest
+        return url
+
     if not os.path.exists(path) and _producing_stamp():
         # collectstatic and the stamp command itself must run before the stamp
         # exists; they never render a URL, so a non-version placeholder is safe.
@@ -191,9 +213,9 @@ def get_static_url_stamp(
         )
         url = static_url_base + "stamp-pending/"
         _sources[url] = source
+        _stamp_urls[url] = for_digest
         return url
-    digest = content_hash.read_stamp(path)
-    return _versioned(static_url_base, "content", digest, secret_key, source)
+    return for_digest(content_hash.read_stamp(path))
 
 
 def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGMENT_LENGTH) -> str:

@@ -1,16 +1,17 @@
-"""``manage.py static_url``: show the current version, write the content stamp."""
+"""``manage.py static_url``: show the current version, write the content stamp, prune releases."""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import content_hash, url_helper
+from ... import content_hash, release_prune, releases, url_helper
 from ...conf import conf
 
 
@@ -37,6 +38,26 @@ class Command(BaseCommand):
         stamp.add_argument(
             "--output",
             help="Stamp file to write (default: the one STATIC_URL was computed from).",
+        )
+        prune = sub.add_parser(
+            "prune",
+            help="Delete old release directories. Keeps the current version, the newest "
+            "--keep releases and every release younger than --keep-for.",
+        )
+        prune.add_argument(
+            "--keep",
+            type=int,
+            default=release_prune.DEFAULT_KEEP,
+            help=f"How many of the newest releases to keep (default {release_prune.DEFAULT_KEEP}).",
+        )
+        prune.add_argument(
+            "--keep-for",
+            default=release_prune.DEFAULT_KEEP_FOR,
+            help="Keep every release collected less than this long ago: seconds, or "
+            f"e.g. 30m, 12h, 7d (default {release_prune.DEFAULT_KEEP_FOR}).",
+        )
+        prune.add_argument(
+            "--dry-run", action="store_true", help="List what would be deleted; delete nothing."
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -81,6 +102,26 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         content_hash.write_stamp(output, digest)
         self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
+
+    def handle_prune(
+        self, *, keep: int, keep_for: str, dry_run: bool = False, **options: Any
+    ) -> None:
+        if not releases.configured():
+            raise CommandError(
+                "The staticfiles storage keeps no release directories: set "
+                "STORAGES['staticfiles'] to a release storage (see "
+                "django_static_url_helper.releases) before pruning."
+            )
+        storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
+        seconds = release_prune.parse_duration(keep_for)
+        decisions = release_prune.plan(storage, conf.static_url.segment, keep, seconds)
+        for decision in decisions:
+            action = "keep"
+            if decision.delete:
+                action = "would delete" if dry_run else "deleted"
+                if not dry_run:
+                    release_prune.delete(storage, decision.segment)
+            self.stdout.write(f"{action:<12} {decision.segment}  ({decision.reason})")
 
 
 def _relative_to(path: str, root: str) -> str | None:
