@@ -104,8 +104,8 @@ class Command(StaticCollect):
                 raise CommandError(
                     f"Version {segment} was already collected from other files "
                     f"({describe_change(marker.get('sources', {}), sources)}). Caches keep "
-                    f"a version's files for a year, so it must never change: give this "
-                    f"release its own id, or delete {segment} first if no page uses it."
+                    f"a version's files for a year, so they must never change: give this "
+                    f"release its own id (a new commit, build number or release variable)."
                 )
             gone = release_tree.missing(storage, segment, marker)
             if not gone:
