@@ -1,0 +1,16 @@
+"""A production-like site with release directories, for real collectstatic and servers."""
+
+import os
+
+from django_static_url_helper import url_helper
+from tests.settings import *  # noqa: F403
+from tests.settings import BASE_DIR, SECRET_KEY, STATIC_ROOT_URL
+
+DEBUG = False
+STATIC_ROOT = os.environ["RELEASE_STATIC_ROOT"]
+STATICFILES_DIRS = [os.environ.get("RELEASE_SOURCE", str(BASE_DIR / "static"))]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
+}
+STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID", SECRET_KEY)
