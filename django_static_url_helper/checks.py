@@ -107,3 +107,64 @@ def check_folder_names(**kwargs: Any) -> list[CheckMessage]:
         for name in sorted(_top_level_folders())
         if version.is_segment(name)
     ]
+
+
+def _release_storage_class() -> type | None:
+    from django.core.files.storage import storages
+    from django.utils.module_loading import import_string
+
+    from .releases import ReleaseStorageMixin
+
+    backends = getattr(storages, "backends", {})
+    try:
+        backend = import_string(backends["staticfiles"]["BACKEND"])
+    except (ImportError, KeyError):
+        return None  # Django reports an unusable STORAGES itself
+    return backend if issubclass(backend, ReleaseStorageMixin) else None
+
+
+def check_release_app_order(**kwargs: Any) -> list[CheckMessage]:
+    """E003: a release storage, but Django's collectstatic would run instead of ours."""
+    backend = _release_storage_class()
+    apps = list(settings.INSTALLED_APPS)
+    ours, theirs = "django_static_url_helper", "django.contrib.staticfiles"
+    if backend is None or theirs not in apps or apps.index(ours) < apps.index(theirs):
+        return []
+    return [
+        Error(
+            f"STORAGES['staticfiles'] is the release storage {backend.__name__}, but "
+            f"{ours!r} is listed after {theirs!r} in INSTALLED_APPS, so collectstatic "
+            f"is Django's, which cannot collect a release.",
+            hint=f"Move {ours!r} above {theirs!r}.",
+            id=_ID % "E003",
+        )
+    ]
+
+
+def check_release_collected(**kwargs: Any) -> list[CheckMessage]:
+    """W007: in production, the current version is not a complete release in STATIC_ROOT."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.files.storage import FileSystemStorage
+
+    from . import release_tree
+
+    backend = _release_storage_class()
+    segment = conf.static_url.segment
+    if settings.DEBUG or backend is None or segment is None:
+        return []
+    if not issubclass(backend, FileSystemStorage) or not settings.STATIC_ROOT:
+        return []  # a bucket is not listed at every start
+    root = getattr(staticfiles_storage, "release_root", "")
+    marker = os.path.join(root, release_tree.marker_name(segment))
+    if os.path.isfile(marker):
+        return []
+    return [
+        Warning(
+            f"STATIC_URL carries version {segment}, which is not a complete release in "
+            f"{root} (no {os.path.basename(marker)}): its "
+            f"files are missing or still being collected.",
+            hint="Run 'manage.py collectstatic' with these settings before starting "
+            "the app servers.",
+            id=_ID % "W007",
+        )
+    ]

@@ -1,0 +1,71 @@
+"""System checks of release storages: E003 and W007."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from django_static_url_helper import checks, url_helper
+
+from .release_support import KEY, RELEASE_A, RELEASE_STORAGES, collect, make_tree
+
+pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
+OURS, THEIRS = "django_static_url_helper", "django.contrib.staticfiles"
+
+
+def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
+    return [message.id for message in messages]
+
+
+@pytest.fixture
+def production(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "root"
+    settings.STATICFILES_DIRS = [make_tree(tmp_path / "src", RELEASE_A)]
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1", KEY)
+    return settings
+
+
+def test_e003_release_storage_below_staticfiles(production) -> None:  # type: ignore[no-untyped-def]
+    production.INSTALLED_APPS = [THEIRS, OURS]
+    assert ids(checks.check_release_app_order()) == ["django_static_url_helper.E003"]
+    with pytest.raises(SystemCheckError, match="E003"):
+        call_command("check")
+
+
+def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.INSTALLED_APPS = [THEIRS, OURS]
+    assert checks.check_release_app_order() == []
+    settings.STORAGES = RELEASE_STORAGES
+    settings.INSTALLED_APPS = [OURS, THEIRS]
+    assert checks.check_release_app_order() == []
+
+
+def test_e003_quiet_when_the_storage_cannot_be_imported(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
+    settings.INSTALLED_APPS = [THEIRS, OURS]
+    assert checks.check_release_app_order() == []
+
+
+def test_w007_until_the_current_release_is_collected(production) -> None:  # type: ignore[no-untyped-def]
+    [warning] = checks.check_release_collected()
+    assert warning.id == "django_static_url_helper.W007"
+    assert "not a complete release" in warning.msg
+    collect()
+    assert checks.check_release_collected() == []
+    call_command("check", fail_level="WARNING")
+
+
+def test_w007_quiet_in_debug_and_for_buckets(production) -> None:  # type: ignore[no-untyped-def]
+    production.DEBUG = True
+    assert checks.check_release_collected() == []
+    production.DEBUG = False
+    production.STORAGES = {
+        **RELEASE_STORAGES,
+        "staticfiles": {"BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage"},
+    }
+    assert checks.check_release_collected() == []
