@@ -139,6 +139,22 @@ def test_files_left_by_an_interrupted_collect_are_checked_byte_for_byte(site: Si
     assert read_tree(half) == RELEASE_A
 
 
+def test_a_leftover_of_the_same_size_with_other_bytes_is_replaced(site: Site) -> None:
+    segment = site.release("r1")
+    make_tree(site.root / segment, {"js/app.js": b"console.log('b');\n"})
+    out = collect("-v", "2")
+    assert "Deleting 'js/app.js'" in out
+    assert read_tree(site.root / segment) == RELEASE_A
+
+
+def test_dry_run_over_leftovers_deletes_nothing(site: Site) -> None:
+    segment = site.release("r1")
+    make_tree(site.root / segment, {"js/app.js": b"half"})
+    out = collect("--dry-run", "-v", "2")
+    assert "Pretending to delete 'js/app.js'" in out
+    assert read_tree(site.root / segment) == {"js/app.js": b"half"}
+
+
 def test_dry_run_writes_nothing(site: Site) -> None:
     segment = site.release("r1")
     out = collect("--dry-run")
