@@ -51,16 +51,18 @@ def child(args: argparse.Namespace) -> None:
 
     from django_static_url_helper import url_helper
 
-    options = {}
+    aws = {}
     if args.backend == "s3":
-        options = {
-            "bucket_name": args.bucket,
-            "endpoint_url": args.endpoint,
-            "access_key": "bench",
-            "secret_key": "bench",
-            "region_name": "us-east-1",
-            "location": "static",
-            "addressing_style": "path",
+        # django-storages' own settings: Django 4.2's settings.configure() drops
+        # STORAGES["staticfiles"]["OPTIONS"].
+        aws = {
+            "AWS_STORAGE_BUCKET_NAME": args.bucket,
+            "AWS_S3_ENDPOINT_URL": args.endpoint,
+            "AWS_S3_ACCESS_KEY_ID": "bench",
+            "AWS_S3_SECRET_ACCESS_KEY": "bench",
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_LOCATION": "static",
+            "AWS_S3_ADDRESSING_STYLE": "path",
         }
     static_url = url_helper.get_static_url_release("/static/", "bench-1", "bench")
     settings.configure(
@@ -71,9 +73,10 @@ def child(args: argparse.Namespace) -> None:
         STATIC_URL=static_url if args.storage == "release" else "/static/",
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {"BACKEND": STORAGES[args.backend, args.storage], "OPTIONS": options},
+            "staticfiles": {"BACKEND": STORAGES[args.backend, args.storage]},
         },
         USE_TZ=True,
+        **aws,
     )
     django.setup()
     started = time.perf_counter()

@@ -46,22 +46,20 @@ class Bucket:
             region_name="us-east-1",
         )
         self.client.create_bucket(Bucket=self.name)
+        # django-storages' own settings: Django 4.2's override_settings drops
+        # STORAGES["staticfiles"]["OPTIONS"].
         settings.STORAGES = {
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {
-                "BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage",
-                "OPTIONS": {
-                    "bucket_name": self.name,
-                    "endpoint_url": self.endpoint,
-                    "access_key": "testing",
-                    "secret_key": "testing",
-                    "region_name": "us-east-1",
-                    "location": "static",
-                    "addressing_style": "path",
-                    "custom_domain": "cdn.example.com",
-                },
-            },
+            "staticfiles": {"BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage"},
         }
+        settings.AWS_STORAGE_BUCKET_NAME = self.name
+        settings.AWS_S3_ENDPOINT_URL = self.endpoint
+        settings.AWS_S3_ACCESS_KEY_ID = "testing"
+        settings.AWS_S3_SECRET_ACCESS_KEY = "testing"
+        settings.AWS_S3_REGION_NAME = "us-east-1"
+        settings.AWS_LOCATION = "static"
+        settings.AWS_S3_ADDRESSING_STYLE = "path"
+        settings.AWS_S3_CUSTOM_DOMAIN = "cdn.example.com"
         settings.STATIC_ROOT = None
 
     def release(self, release_id: str, files: dict[str, bytes]) -> str:
