@@ -5,7 +5,7 @@ tree goes to a release storage and, for reference, to the storage Django or
 django-storages ships (which decides by modification times). On S3 the bucket
 is a moto server on 127.0.0.1, started here.
 
-    python bench/recollect.py            # 2000 files of 8 KiB, 5 runs, file system and S3
+    python bench/recollect.py            # 2000 files of 8 KiB, 3 runs, file system and S3
     python bench/recollect.py --quick    # a smoke run on a tiny tree
 """
 
@@ -176,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--size", type=int, default=8192, help="bytes per file")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backends", default="fs,s3", help="fs, s3 or fs,s3")
     parser.add_argument("--quick", action="store_true", help="20 files, 1 run: a smoke run")
     args = parser.parse_args()
