@@ -22,6 +22,7 @@ from .release_support import (
     collect,
     make_tree,
     read_tree,
+    static_url,
 )
 
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
@@ -213,6 +214,12 @@ def test_a_stamp_pending_url_collects_under_the_content_version(
     collect()
     expected = version.keyed_segment(f"content:{content_hash.read_stamp(stamp)}", KEY)
     assert (site.root / f"{expected}.release.json").exists()
+
+
+def test_the_stamp_command_leaves_the_stamp_to_collectstatic(site: Site) -> None:
+    with pytest.raises(CommandError, match="collectstatic writes the stamp itself"):
+        static_url("stamp", "--output", str(site.tmp / "stamp.txt"))
+    assert not (site.tmp / "stamp.txt").exists()
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,11 @@ class Command(BaseCommand):
     def handle_stamp(
         self, *, root: str | None = None, output: str | None = None, **options: Any
     ) -> None:
+        if root is None and releases.configured():
+            raise CommandError(
+                "STORAGES['staticfiles'] is a release storage: collectstatic writes "
+                "the stamp itself once the release is complete. Run collectstatic."
+            )
         root = os.fspath(root or settings.STATIC_ROOT or "")
         if not root:
             raise CommandError("STATIC_ROOT is not set: pass --root with the folder to hash.")
