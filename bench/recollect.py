@@ -147,24 +147,31 @@ def new_bucket(endpoint: str) -> str:
 def measure(args: argparse.Namespace, work: Path, endpoint: str) -> list[str]:
     source = work / "source"
     make_tree(source, args.files, args.size)
+    combos = [(backend, storage) for backend in args.backends for storage in ("release", "plain")]
+    first: dict[tuple[str, str], list[tuple[float, float]]] = {combo: [] for combo in combos}
+    again: dict[tuple[str, str], list[tuple[float, float]]] = {combo: [] for combo in combos}
+    # Runs interleave the storages, so a load spike on the machine hits them alike.
+    for run in range(args.runs):
+        for backend, storage in combos:
+            root = work / f"root-{backend}-{storage}-{run}"
+            bucket = new_bucket(endpoint) if backend == "s3" else "-"
+            first[backend, storage].append(
+                collect_once(backend, storage, root, source, bucket, endpoint)
+            )
+            again[backend, storage].append(
+                collect_once(backend, storage, root, source, bucket, endpoint)
+            )
+            shutil.rmtree(root, ignore_errors=True)
+            print(f"  run {run + 1}/{args.runs}: {backend} {storage} done", file=sys.stderr)
     rows = []
-    for backend in args.backends:
-        for storage in ("release", "plain"):
-            first: list[tuple[float, float]] = []
-            again: list[tuple[float, float]] = []
-            for run in range(args.runs):
-                root = work / f"root-{backend}-{storage}-{run}"
-                bucket = new_bucket(endpoint) if backend == "s3" else "-"
-                first.append(collect_once(backend, storage, root, source, bucket, endpoint))
-                again.append(collect_once(backend, storage, root, source, bucket, endpoint))
-                shutil.rmtree(root, ignore_errors=True)
-            where, name = LABELS[backend, storage]
-            cells = []
-            for pick in (1, 0):  # inside the command, then the whole process
-                one = statistics.median(times[pick] for times in first)
-                two = statistics.median(times[pick] for times in again)
-                cells += [f"{one:8.3f}", f"{two:8.3f}", f"{one / two:6.1f}x"]
-            rows.append(f"| {where:<11} | {name:<26} | " + " | ".join(cells) + " |")
+    for combo in combos:
+        where, name = LABELS[combo]
+        cells = []
+        for pick in (1, 0):  # inside the command, then the whole process
+            one = statistics.median(times[pick] for times in first[combo])
+            two = statistics.median(times[pick] for times in again[combo])
+            cells += [f"{one:8.3f}", f"{two:8.3f}", f"{one / two:6.1f}x"]
+        rows.append(f"| {where:<11} | {name:<26} | " + " | ".join(cells) + " |")
     return rows
 
 
