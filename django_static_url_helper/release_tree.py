@@ -146,7 +146,7 @@ class Release(NamedTuple):
     """The newest write into it: its marker, or its newest file."""
 
 
-def releases(storage: ReleaseStorageMixin) -> list[Release]:
+def releases(storage: ReleaseStorageMixin, complete_only: bool = False) -> list[Release]:
     """Every version below the root, complete or not, newest first."""
     with scope(""):
         try:
@@ -165,7 +165,7 @@ def releases(storage: ReleaseStorageMixin) -> list[Release]:
         if marker is not None:
             completed = float(marker["completed"])
             found.append(Release(segment, completed, completed))
-        else:
+        elif not complete_only:
             times = [info.modified for info in files(storage, segment).values()]
             found.append(Release(segment, None, max(times, default=0.0)))
     return sorted(found, key=lambda release: (-release.modified, release.segment))
