@@ -28,9 +28,9 @@ NOT_FOUND_LOCATION = "@static_url_not_found"
 # Other versions are rewritten below this folder of the base. A dot-folder can
 # never be a static file's path: the block refuses those.
 MISMATCH_FOLDER = ".version-mismatch/"
-# Any path part starting with a dot, and any backslash ("\x5c": nginx config
-# would eat a plain backslash).
-REFUSE_PATTERN = r"/\.|\x5c"
+# Any path part starting with a dot, a final "/" (a directory), and any
+# backslash ("\x5c": nginx config would eat a plain backslash).
+REFUSE_PATTERN = r"/\.|/$|\x5c"
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,10 @@ def render(block: Block) -> str:
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
         "not_found": NOT_FOUND_LOCATION,
-        "max_age": nginx_values.seconds(block.max_age, "STATIC_VERSION_MAX_AGE"),
-        "unversioned_max_age": nginx_values.seconds(
-            block.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE"
+        # Strings: the template engine would localize numbers ("31,536,000").
+        "max_age": str(nginx_values.seconds(block.max_age, "STATIC_VERSION_MAX_AGE")),
+        "unversioned_max_age": str(
+            nginx_values.seconds(block.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE")
         ),
         "version_header": nginx_values.header_name(block.version_header),
         "headers_include": block.headers_include

@@ -95,6 +95,13 @@ def test_policy_settings_shape_the_block(settings, tmp_path: Path) -> None:  # t
     assert regex_location.lstrip().startswith("return 404;")
 
 
+def test_numbers_are_never_localized(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_ROOT = "/srv/static"
+    settings.USE_THOUSAND_SEPARATOR = True
+    settings.LANGUAGE_CODE = "de"
+    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in run()
+
+
 def test_relative_static_root_is_made_absolute(settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     settings.STATIC_ROOT = "collected"

@@ -141,6 +141,23 @@ def site(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield site
 
 
+def test_shipped_files_pass_nginx_t_as_they_are(nginx_binary: str, tmp_path: Path) -> None:
+    snippets = tmp_path / "conf" / "snippets"
+    snippets.mkdir(parents=True)
+    shutil.copy(SHIPPED / "static.conf", snippets)
+    shutil.copy(SHIPPED / "security-headers.conf", snippets)
+    shutil.copy(SHIPPED / "example-server.conf", tmp_path / "conf")
+    http = _server(servers.free_port(), "include snippets/static.conf;")
+    conf = servers.nginx_config(tmp_path, http + "    include example-server.conf;\n")
+    assert "test is successful" in servers.nginx_check(nginx_binary, tmp_path, conf)
+
+
+def test_nginx_check_reports_what_nginx_says(nginx_binary: str, tmp_path: Path) -> None:
+    conf = servers.nginx_config(tmp_path, _server(servers.free_port(), "location ^~ /x { }}"))
+    with pytest.raises(RuntimeError, match="(?s)nginx -t failed.*unexpected"):
+        servers.nginx_check(nginx_binary, tmp_path, conf)
+
+
 @pytest.fixture(params=["generated", "shipped"])
 def port(request: pytest.FixtureRequest, site: Site) -> int:
     """The block this project's command generates, and the snippet shipped in nginx/."""
@@ -233,6 +250,10 @@ def test_missing_hidden_and_directory_paths_are_404s_no_cache_keeps(port: int, p
     assert cache_control(response) == ["no-store"]
     assert response.header("X-Static-Version") == CURRENT
     assert b"SECRET" not in response.body
+    # The current version's location skips try_files for speed: there a
+    # directory's 301 becomes the 404 but keeps its Location. Nowhere else.
+    location = response.header("Location")
+    assert location is None or (path == f"/static/{CURRENT}/css" and location.endswith("/css/"))
 
 
 @pytest.mark.parametrize(
