@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,12 +58,12 @@ class Block:
     version_header: str | None = "X-Static-Version"
     headers_include: str | None = None
     """A file of add_header lines the server block includes; repeated inside."""
-    server: Server | None = field(default=None)
+    server: Server | None = None
 
 
 def render(block: Block) -> str:
     """The nginx config for ``block``: a snippet, or a server when ``block.server``."""
-    base = nginx_values.location_path(block.base, "The static base path")
+    base = nginx_values.location_path(block.base, "The STATIC_URL path")
     root = nginx_values.quoted_path(block.root, "STATIC_ROOT", absolute=True, directory=True)
     if not version.is_segment(block.current):
         raise ImproperlyConfigured(
@@ -149,8 +150,10 @@ def block_from_settings(
         root=os.path.abspath(os.fspath(settings.STATIC_ROOT)),
         current=segment,
         mismatch=conf.mismatch,
-        max_age=conf.immutable_max_age,
-        unversioned_max_age=conf.unversioned_max_age,
+        max_age=_seconds_setting(lambda: conf.immutable_max_age, "STATIC_VERSION_MAX_AGE"),
+        unversioned_max_age=_seconds_setting(
+            lambda: conf.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE"
+        ),
         version_header=conf.header,
         headers_include=headers_include,
         server=server,
@@ -161,3 +164,11 @@ def _is_this_site(host: str) -> bool:
     # "*" would accept a CDN's host too: only hosts listed by name count.
     named = [allowed for allowed in settings.ALLOWED_HOSTS if allowed != "*"]
     return validate_host(host, named)
+
+
+def _seconds_setting(read: Callable[[], int], name: str) -> int:
+    try:
+        return read()
+    except (TypeError, ValueError):
+        # Let the renderer's own check word the message.
+        return nginx_values.seconds(getattr(settings, name), name)

@@ -231,6 +231,25 @@ def test_values_nginx_would_misread_are_refused_with_the_fix(
         nginx.render(block(**changes))
 
 
+@pytest.mark.parametrize(
+    "setting", ["STATIC_VERSION_MAX_AGE", "STATIC_VERSION_UNVERSIONED_MAX_AGE"]
+)
+def test_a_max_age_setting_that_is_no_number_is_a_command_error(settings, setting: str) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_ROOT = "/srv/static"
+    setattr(settings, setting, "a year")
+    with pytest.raises(CommandError, match=f"{setting} is 'a year': use a whole number of seconds"):
+        run()
+
+
+def test_a_static_url_path_nginx_cannot_match_is_a_command_error(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_ROOT = "/srv/static"
+    settings.STATIC_URL = "/st atic/3fa9c1e2b7d4/"
+    with pytest.raises(
+        CommandError, match="The STATIC_URL path '/st atic/' cannot go into an nginx location"
+    ):
+        run()
+
+
 def test_command_turns_a_refused_value_into_a_command_error(settings) -> None:  # type: ignore[no-untyped-def]
     settings.STATIC_ROOT = "/srv/$HOME"
     with pytest.raises(CommandError, match="nginx misreads '\\$'"):
