@@ -28,6 +28,11 @@ def location_path(path: str, what: str) -> str:
             f"end with '/', have no empty, '.' or '..' parts, and use only letters, "
             f"digits and '-', '_', '.', '~', e.g. '/static/'."
         )
+    if path == "/":
+        raise ImproperlyConfigured(
+            f"{what} is '/': the static block would take every URL of the site. "
+            f"Give static files a prefix of their own, e.g. '/static/'."
+        )
     return path
 
 

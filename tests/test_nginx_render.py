@@ -192,6 +192,7 @@ def block(**changes: object) -> nginx.Block:
         ({"base": "/a//b/"}, "no empty, '.' or '..' parts"),
         ({"base": "/.static/"}, "no empty, '.' or '..' parts"),
         ({"base": "/st{1}/"}, "cannot go into an nginx location"),
+        ({"base": "/"}, "The STATIC_URL path is '/': the static block would take every URL"),
         (
             {"root": "/srv/$static"},
             "STATIC_ROOT '/srv/$static' cannot go into nginx config: nginx misreads '$'",
