@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.template import Context, Engine, Template
 
-from . import nginx_values, version
+from . import nginx_values, release_serving, version
 from .conf import Mismatch, conf
 
 TEMPLATE = "nginx.conf.template"
@@ -59,12 +59,18 @@ class Block:
     headers_include: str | None = None
     """A file of add_header lines the server block includes; repeated inside."""
     server: Server | None = None
+    releases: tuple[str, ...] | None = None
+    """Release directories: the kept versions, each served from ``root/<version>/``."""
 
 
 def render(block: Block) -> str:
     """The nginx config for ``block``: a snippet, or a server when ``block.server``."""
     base = nginx_values.location_path(block.base, "The STATIC_URL path")
     root = nginx_values.quoted_path(block.root, "STATIC_ROOT", absolute=True, directory=True)
+    versions = [{"segment": block.current, "root": root}]
+    if block.releases is not None:
+        versions = _release_versions(block)
+        root = versions[0]["root"]
     if not version.is_segment(block.current):
         raise ImproperlyConfigured(
             f"{block.current!r} is not a version segment ({version.SEGMENT_LENGTH} "
@@ -81,9 +87,8 @@ def render(block: Block) -> str:
         "segment_re": version.SEGMENT_PATTERN,
         "current": block.current,
         "root": root,
-        # A later release layout serves each kept version from its own folder:
-        # it adds entries here.
-        "versions": [{"segment": block.current, "root": root}],
+        "versions": versions,
+        "releases": block.releases is not None,
         "mismatch": block.mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
@@ -105,6 +110,28 @@ def render(block: Block) -> str:
     if block.server is None:
         text = textwrap.dedent(text)
     return text.strip("\n") + "\n"
+
+
+def _release_versions(block: Block) -> list[dict[str, str]]:
+    """The current version's folder first, then every other kept version's."""
+    assert block.releases is not None
+    if block.current not in block.releases:
+        raise ImproperlyConfigured(
+            f"STATIC_URL carries version {block.current}, which is not a complete "
+            f"release in {block.root}. Run 'manage.py collectstatic' first, then "
+            f"render the block again."
+        )
+    ordered = sorted(block.releases, key=lambda segment: (segment != block.current, segment))
+    return [
+        {
+            "segment": segment,
+            "root": nginx_values.quoted_path(
+                os.path.join(block.root, segment), "STATIC_ROOT", directory=True
+            ),
+        }
+        for segment in ordered
+        if version.is_segment(segment)
+    ]
 
 
 def _template() -> Template:
@@ -145,9 +172,11 @@ def block_from_settings(
             f"Set the caching up on that host; or, if this nginx is the origin "
             f"that host pulls {parts.path!r} from, pass --origin."
         )
+    kept = release_serving.kept()
     return Block(
+        releases=None if kept is None else tuple(sorted(kept.versions)),
         base=parts.path,
-        root=os.path.abspath(os.fspath(settings.STATIC_ROOT)),
+        root=kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT)),
         current=segment,
         mismatch=conf.mismatch,
         max_age=_seconds_setting(lambda: conf.immutable_max_age, "STATIC_VERSION_MAX_AGE"),
