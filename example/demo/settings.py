@@ -53,3 +53,6 @@ elif os.environ.get("DEMO_VERSION_FROM") == "now":
     STATIC_URL = url_helper.get_static_url_now(STATIC_ROOT_URL, True, SECRET_KEY)
 else:
     STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, STATIC_VERSION_STAMP, SECRET_KEY)
+
+# "no-store" (default): an older version gets today's file, uncached; "404": a 404.
+STATIC_VERSION_MISMATCH = os.environ.get("DEMO_VERSION_MISMATCH", "no-store")
