@@ -18,7 +18,7 @@ _ID = "django_static_url_helper.%s"
 def check_static_url(**kwargs: Any) -> list[CheckMessage]:
     """W002: STATIC_URL carries no version segment, so URLs never change."""
     static_url = settings.STATIC_URL or ""
-    if conf.static_url.segment is not None or static_url.endswith("/stamp-pending/"):
+    if conf.static_url.segment is not None or static_url.endswith(f"/{url_helper.PENDING}/"):
         return []
     return [
         Warning(

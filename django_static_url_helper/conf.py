@@ -39,5 +39,10 @@ class Settings:
         """Response header that carries the current version; None to send none."""
         return getattr(settings, "STATIC_VERSION_HEADER", "X-Static-Version")
 
+    @property
+    def unversioned_max_age(self) -> int:
+        """max-age, in seconds, of files requested without a version (nginx block)."""
+        return int(getattr(settings, "STATIC_VERSION_UNVERSIONED_MAX_AGE", 60))
+
 
 conf = Settings()

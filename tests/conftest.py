@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from django_static_url_helper import url_helper
+from tests import servers
 
 
 @pytest.fixture
@@ -19,6 +20,15 @@ def forget_sources() -> Iterator[None]:
     yield
     url_helper._sources.clear()
     url_helper._sources.update(saved)
+
+
+@pytest.fixture(scope="session")
+def nginx_binary() -> str:
+    """The nginx binary; skips the test (a failure under CI=true) when there is none."""
+    binary = servers.nginx_binary()
+    if binary is None:
+        pytest.skip(servers.NGINX_MISSING)
+    return binary
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import pwd
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,3 +95,81 @@ def gunicorn_args(port: int, app: str = "tests.wsgi:application", workers: int =
 
 def runserver_args(port: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", *extra]
+
+
+# --- nginx: a private instance on 127.0.0.1 with its own prefix, pid and temp paths. ---
+
+NGINX_MISSING = (
+    "nginx is not installed: install it with 'apt-get install nginx' "
+    "(or put an nginx binary on PATH)."
+)
+
+
+def nginx_binary() -> str | None:
+    """The nginx binary on PATH or in /usr/sbin (Debian's place, often off PATH)."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+
+
+def nginx_config(prefix: Path, http: str) -> Path:
+    """Write a whole nginx.conf under ``prefix`` around ``http`` (server blocks).
+
+    Files the servers ``include`` by relative path go under ``prefix / 'conf'``.
+    """
+    conf = prefix / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    temp = prefix / "temp"
+    temp.mkdir(exist_ok=True)
+    # As root, workers would drop to "nobody" and could not read test folders.
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+    paths = "\n".join(
+        f"    {kind}_temp_path {temp / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    path = conf / "nginx.conf"
+    path.write_text(
+        f"{user}\n"
+        f"worker_processes 1;\n"
+        f"pid {prefix / 'nginx.pid'};\n"
+        f"error_log stderr notice;\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{\n"
+        f"    access_log off;\n"
+        f"    sendfile on;\n"
+        f"{paths}\n"
+        f"    types {{ text/css css; application/javascript js; image/svg+xml svg;"
+        f" image/png png; text/html html; }}\n"
+        f"    default_type application/octet-stream;\n"
+        f"{http}\n"
+        f"}}\n"
+    )
+    return path
+
+
+def _nginx_args(binary: str, prefix: Path, conf: Path, *extra: str) -> list[str]:
+    return [binary, "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr", *extra]
+
+
+def nginx_check(binary: str, prefix: Path, conf: Path) -> str:
+    """Run ``nginx -t`` on ``conf``; raise with nginx's own words if it fails."""
+    result = subprocess.run(
+        _nginx_args(binary, prefix, conf, "-t"), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"nginx -t failed for {conf}:\n{result.stderr}")
+    return result.stderr
+
+
+@contextlib.contextmanager
+def running_nginx(binary: str, prefix: Path, http: str, port: int) -> Iterator[Path]:
+    """Check and run nginx with ``http`` until the block ends; yields the config path.
+
+    ``http`` must make nginx listen on 127.0.0.1:``port``.
+    """
+    conf = nginx_config(prefix, http)
+    nginx_check(binary, prefix, conf)
+    args = _nginx_args(binary, prefix, conf, "-g", "daemon off;")
+    with running(args, port, prefix / "nginx.log"):
+        yield conf

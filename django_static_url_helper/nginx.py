@@ -1,0 +1,174 @@
+"""Render the nginx block that serves STATIC_ROOT under the versioned STATIC_URL.
+
+The block comes from one template shipped with the package,
+``nginx.conf.template``. Every value is validated here before it reaches the
+template, since a stray ``;``, ``$`` or ``{`` in nginx config changes its meaning.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
+from django.template import Context, Engine, Template
+
+from . import nginx_values, version
+from .conf import Mismatch, conf
+
+TEMPLATE = "nginx.conf.template"
+NOT_FOUND_LOCATION = "@static_url_not_found"
+# Other versions are rewritten below this folder of the base. A dot-folder can
+# never be a static file's path: the block refuses those.
+MISMATCH_FOLDER = ".version-mismatch/"
+# Any path part starting with a dot, a final "/" (a directory), and any
+# backslash ("\x5c": nginx config would eat a plain backslash).
+REFUSE_PATTERN = r"/\.|/$|\x5c"
+
+
+@dataclass(frozen=True)
+class Server:
+    """A complete server block around the static locations."""
+
+    listen: str = "80"
+    name: str = "_"
+    upstream: str = "127.0.0.1:8000"
+    """The app server: ``HOST:PORT`` or ``unix:/path/to/socket``."""
+
+
+@dataclass(frozen=True)
+class Block:
+    base: str
+    """URL path of the unversioned base, e.g. ``'/static/'``."""
+    root: str
+    """Absolute folder the files are served from (STATIC_ROOT)."""
+    current: str
+    """The current version segment."""
+    mismatch: Mismatch = "no-store"
+    max_age: int = 31536000
+    unversioned_max_age: int = 60
+    version_header: str | None = "X-Static-Version"
+    headers_include: str | None = None
+    """A file of add_header lines the server block includes; repeated inside."""
+    server: Server | None = None
+
+
+def render(block: Block) -> str:
+    """The nginx config for ``block``: a snippet, or a server when ``block.server``."""
+    base = nginx_values.location_path(block.base, "The STATIC_URL path")
+    root = nginx_values.quoted_path(block.root, "STATIC_ROOT", absolute=True, directory=True)
+    if not version.is_segment(block.current):
+        raise ImproperlyConfigured(
+            f"{block.current!r} is not a version segment ({version.SEGMENT_LENGTH} "
+            f"lowercase hex digits); STATIC_URL must end with one."
+        )
+    if block.mismatch not in ("no-store", "404"):
+        raise ImproperlyConfigured(
+            f"STATIC_VERSION_MISMATCH is {block.mismatch!r}: use 'no-store' or '404'."
+        )
+    context: dict[str, Any] = {
+        "static_url": base + block.current + "/",
+        "base": base,
+        "base_re": re.escape(base),
+        "segment_re": version.SEGMENT_PATTERN,
+        "current": block.current,
+        "root": root,
+        # A later release layout serves each kept version from its own folder:
+        # it adds entries here.
+        "versions": [{"segment": block.current, "root": root}],
+        "mismatch": block.mismatch,
+        "mismatch_prefix": base + MISMATCH_FOLDER,
+        "refuse_re": f'"{REFUSE_PATTERN}"',
+        "not_found": NOT_FOUND_LOCATION,
+        # Strings: the template engine would localize numbers ("31,536,000").
+        "max_age": str(nginx_values.seconds(block.max_age, "STATIC_VERSION_MAX_AGE")),
+        "unversioned_max_age": str(
+            nginx_values.seconds(block.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE")
+        ),
+        "version_header": nginx_values.header_name(block.version_header),
+        "headers_include": block.headers_include
+        and nginx_values.quoted_path(block.headers_include, "--headers-include"),
+        "server": block.server
+        and nginx_values.server_values(
+            block.server.listen, block.server.name, block.server.upstream
+        ),
+    }
+    text: str = _template().render(Context(context, autoescape=False))
+    if block.server is None:
+        text = textwrap.dedent(text)
+    return text.strip("\n") + "\n"
+
+
+def _template() -> Template:
+    source = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
+    # A line holding only a tag or comment leaves nothing behind (no blank line).
+    source = re.sub(r"^[ \t]*(\{%.*?%\}|\{#.*?#\})[ \t]*\n", r"\1", source, flags=re.M)
+    return Engine(autoescape=False).from_string(source)
+
+
+def block_from_settings(
+    *, origin: bool = False, headers_include: str | None = None, server: Server | None = None
+) -> Block:
+    """The block for this project: STATIC_URL, STATIC_ROOT and the serving policy.
+
+    ``origin``: STATIC_URL is a CDN's URL and this nginx is the origin the CDN
+    pulls the same paths from.
+    """
+    static_url = settings.STATIC_URL or ""
+    base, segment = conf.static_url
+    if segment is None:
+        raise ImproperlyConfigured(
+            f"STATIC_URL {static_url!r} carries no version segment, so nginx has no "
+            f"version to serve immutably. Compute STATIC_URL in settings.py with a "
+            f"helper of django_static_url_helper.url_helper, e.g. "
+            f"url_helper.get_static_url_stamp('/static/', BASE_DIR / 'static-version.txt')."
+        )
+    if not settings.STATIC_ROOT:
+        raise ImproperlyConfigured(
+            "STATIC_ROOT is not set, so nginx has no folder to serve. Set it in "
+            "settings.py (e.g. STATIC_ROOT = BASE_DIR / 'static-root'), run "
+            "'manage.py collectstatic', then render the block again."
+        )
+    parts = urlsplit(base)
+    if parts.netloc and not origin and not _is_this_site(parts.hostname or ""):
+        raise ImproperlyConfigured(
+            f"STATIC_URL {static_url!r} is on another host ({parts.netloc}), so "
+            f"browsers fetch static files from there, never through this nginx. "
+            f"Set the caching up on that host; or, if this nginx is the origin "
+            f"that host pulls {parts.path!r} from, pass --origin."
+        )
+    return Block(
+        base=parts.path,
+        root=os.path.abspath(os.fspath(settings.STATIC_ROOT)),
+        current=segment,
+        mismatch=conf.mismatch,
+        max_age=_seconds_setting(lambda: conf.immutable_max_age, "STATIC_VERSION_MAX_AGE"),
+        unversioned_max_age=_seconds_setting(
+            lambda: conf.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE"
+        ),
+        version_header=conf.header,
+        headers_include=headers_include,
+        server=server,
+    )
+
+
+def _is_this_site(host: str) -> bool:
+    # "*" would accept a CDN's host too: only hosts listed by name count.
+    named = [allowed for allowed in settings.ALLOWED_HOSTS if allowed != "*"]
+    return validate_host(host, named)
+
+
+def _seconds_setting(read: Callable[[], int], name: str) -> int:
+    try:
+        return read()
+    except (TypeError, ValueError):
+        # Let the renderer's own check word the message.
+        return nginx_values.seconds(getattr(settings, name), name)

@@ -1,0 +1,93 @@
+"""Values on their way into nginx config: checked, and quoted where nginx needs it.
+
+A stray ";", "$", "{" or quote in nginx config changes its meaning, so every
+value is refused with a precise message unless it is plainly safe.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Characters allowed in the location path: they need no quoting in nginx
+# config, no percent-decoding, and only "." needs escaping in a regex.
+_PATH_RE = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")
+_HEADER_RE = re.compile(r"[A-Za-z0-9-]+")
+_LISTEN_RE = re.compile(r"[A-Za-z0-9_.:\[\]=-]+(?: [A-Za-z0-9_.:=-]+)*")
+_SERVER_NAME_RE = re.compile(r"[A-Za-z0-9_.*~-]+(?: [A-Za-z0-9_.*~-]+)*")
+_HOST_PORT_RE = re.compile(r"[A-Za-z0-9.-]+:[0-9]{1,5}|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}")
+_SOCKET_RE = re.compile(r"unix:/[A-Za-z0-9_./-]+")
+
+
+def location_path(path: str, what: str) -> str:
+    """``path`` if nginx can match it as a plain prefix, else a precise error."""
+    if not _PATH_RE.fullmatch(path):
+        raise ImproperlyConfigured(
+            f"{what} {path!r} cannot go into an nginx location: it must start and "
+            f"end with '/', have no empty, '.' or '..' parts, and use only letters, "
+            f"digits and '-', '_', '.', '~', e.g. '/static/'."
+        )
+    if path == "/":
+        raise ImproperlyConfigured(
+            f"{what} is '/': the static block would take every URL of the site. "
+            f"Give static files a prefix of their own, e.g. '/static/'."
+        )
+    return path
+
+
+def quoted_path(path: str, what: str, *, absolute: bool = False, directory: bool = False) -> str:
+    """``path`` as a double-quoted nginx string; refuses what nginx would misread."""
+    bad = sorted({c for c in path if c in '$"\\' or ord(c) < 32 or ord(c) == 127})
+    if not path or bad:
+        raise ImproperlyConfigured(
+            f"{what} {path!r} cannot go into nginx config"
+            + (f": nginx misreads {', '.join(map(repr, bad))} there" if bad else "")
+            + ". Use a path without '$', quotes, backslashes or control characters."
+        )
+    if absolute and not path.startswith("/"):
+        raise ImproperlyConfigured(
+            f"{what} {path!r} is relative; nginx would resolve it against its own "
+            f"prefix. Use an absolute path."
+        )
+    if directory and not path.endswith("/"):
+        path += "/"
+    return f'"{path}"'
+
+
+def seconds(value: object, setting: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ImproperlyConfigured(
+            f"{setting} is {value!r}: use a whole number of seconds, 0 or more."
+        )
+    return value
+
+
+def header_name(name: str | None) -> str | None:
+    if name is not None and not _HEADER_RE.fullmatch(name):
+        raise ImproperlyConfigured(
+            f"STATIC_VERSION_HEADER {name!r} is not a header name: use letters, "
+            f"digits and '-' (e.g. 'X-Static-Version'), or None to send none."
+        )
+    return name or None
+
+
+def server_values(listen: str, name: str, upstream: str) -> dict[str, str]:
+    """The listen address, server names and proxy_pass URL of a server block."""
+    if not _LISTEN_RE.fullmatch(listen):
+        raise ImproperlyConfigured(
+            f"--listen {listen!r} is not an nginx listen address: use e.g. "
+            f"'80', '127.0.0.1:8080' or '[::]:80'."
+        )
+    if not _SERVER_NAME_RE.fullmatch(name):
+        raise ImproperlyConfigured(
+            f"--server-name {name!r} is not a list of host names: use e.g. "
+            f"'example.com www.example.com', or '_' for any."
+        )
+    if not (_HOST_PORT_RE.fullmatch(upstream) or _SOCKET_RE.fullmatch(upstream)):
+        raise ImproperlyConfigured(
+            f"--upstream {upstream!r} is not an app server address: use "
+            f"HOST:PORT (e.g. '127.0.0.1:8000') or unix:/PATH (e.g. "
+            f"'unix:/run/gunicorn/app.sock')."
+        )
+    return {"listen": listen, "name": name, "upstream": f"http://{upstream}"}
