@@ -49,83 +49,78 @@ class Release(NamedTuple):
         return (self.root / name).read_bytes()
 
 
-PROXY_CONF = """
-{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {folder}/access.log;
-    client_body_temp_path {folder}/tmp/body;
-    proxy_temp_path {folder}/tmp/proxy;
-    fastcgi_temp_path {folder}/tmp/fastcgi;
-    uwsgi_temp_path {folder}/tmp/uwsgi;
-    scgi_temp_path {folder}/tmp/scgi;
-    proxy_cache_path {folder}/cache keys_zone=cdn:1m;
+PROXY_HTTP = """
+    proxy_cache_path {cache} keys_zone=cdn:1m;
     upstream app {{
 {upstreams}
     }}
+    upstream release_a {{ server 127.0.0.1:{port_a}; }}
+    upstream release_b {{ server 127.0.0.1:{port_b}; }}
+    # A client may pin a request to one release: the worst case of a rolling
+    # deploy (page from one release, its assets from the other) on demand.
+    map $http_x_release $backend {{ a release_a; b release_b; default app; }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://app;
+            proxy_pass http://$backend;
+            proxy_set_header Host $host;
             add_header X-Phase {phase} always;
         }}
         location ^~ /static/ {{
             # Stands in for a CDN: keeps what the origin lets shared caches keep.
-            proxy_pass http://app;
+            proxy_pass http://$backend;
+            proxy_set_header Host $host;
             proxy_cache cdn;
             proxy_cache_key $uri;
             add_header X-Cache-Status $upstream_cache_status always;
             add_header X-Phase {phase} always;
         }}
     }}
-}}
 """
 
 
 class Proxy:
-    def __init__(self, folder: Path, port: int) -> None:
-        self.folder, self.port = folder, port
-        (folder / "tmp").mkdir(parents=True)
-        self.conf = folder / "nginx.conf"
+    """nginx load-balancing the app servers of the current phase, caching static files."""
 
-    def configure(self, phase: int, sites: list[Site]) -> None:
-        import os
+    def __init__(self, binary: str, prefix: Path, a: Site, b: Site) -> None:
+        self.binary, self.prefix, self.port = binary, prefix, servers.free_port()
+        self.a, self.b = a, b
 
+    def http(self, phase: int, sites: list[Site]) -> str:
         upstreams = "\n".join(f"        server 127.0.0.1:{site.port};" for site in sites)
-        self.conf.write_text(
-            PROXY_CONF.format(
-                user="user root;" if os.geteuid() == 0 else "",
-                folder=self.folder,
-                upstreams=upstreams,
-                port=self.port,
-                phase=phase,
-            )
+        return PROXY_HTTP.format(
+            cache=self.prefix / "cache",
+            upstreams=upstreams,
+            port=self.port,
+            port_a=self.a.port,
+            port_b=self.b.port,
+            phase=phase,
         )
+
+    @contextlib.contextmanager
+    def running(self, sites: list[Site]) -> Iterator[Proxy]:
+        with servers.running_nginx(self.binary, self.prefix, self.http(1, sites), self.port):
+            yield self
 
     def switch(self, phase: int, sites: list[Site]) -> None:
         """Reload gracefully, as a deploy moves traffic; wait until the new config answers."""
-        self.configure(phase, sites)
-        servers.nginx(self.folder, self.conf, "-s", "reload")
+        servers.reload_nginx(self.binary, self.prefix, self.http(phase, sites))
         deadline = time.monotonic() + 15
         while servers.request(self.port, "/").header("X-Phase") != str(phase):
-            assert time.monotonic() < deadline, (self.folder / "error.log").read_text()
+            assert time.monotonic() < deadline, "nginx did not reload"
             time.sleep(0.05)
 
 
-@contextlib.contextmanager
-def proxy(folder: Path, sites: list[Site]) -> Iterator[Proxy]:
-    front = Proxy(folder, servers.free_port())
-    front.configure(1, sites)
-    with servers.running_nginx(folder, front.conf, front.port):
-        yield front
+def fetch_page_and_assets(port: int, phase: int, crossed: str | None) -> list[Fetch]:
+    """Fetch the page, then every asset it references.
 
+    ``crossed`` ("ab" or "ba"): the page from the first release, the assets
+    from the other; None: wherever the load balancer sends them.
+    """
 
-def fetch_page_and_assets(port: int, phase: int) -> list[Fetch]:
-    def get(path: str) -> Fetch:
-        response = servers.request(port, path)
+    def get(path: str, release: str | None) -> Fetch:
+        headers = {"X-Release": release} if release else None
+        response = servers.request(port, path, headers=headers)
         return Fetch(
             phase,
             path,
@@ -135,15 +130,22 @@ def fetch_page_and_assets(port: int, phase: int) -> list[Fetch]:
             response.body,
         )
 
-    page = get("/")
+    page_release, asset_release = crossed or (None, None)
+    page = get("/", page_release)
     assets = sorted(set(ASSET_RE.findall(page.body.decode()))) if page.status == 200 else []
-    return [page, *(get(path) for path in assets)]
+    return [page, *(get(path, asset_release) for path in assets)]
 
 
-def run_phase(port: int, phase: int, deadline: float) -> list[Fetch]:
+def run_phase(port: int, phase: int, deadline: float, crossed: bool = False) -> list[Fetch]:
+    routes = ["ab", "ba", None] if crossed else [None]
     with ThreadPoolExecutor(CLIENTS) as pool:
-        futures = [pool.submit(fetch_page_and_assets, port, phase) for _ in range(PAGES_PER_PHASE)]
-        results = [future.result(timeout=max(1.0, deadline - time.monotonic())) for future in futures]
+        futures = [
+            pool.submit(fetch_page_and_assets, port, phase, routes[i % len(routes)])
+            for i in range(PAGES_PER_PHASE)
+        ]
+        results = [
+            future.result(timeout=max(1.0, deadline - time.monotonic())) for future in futures
+        ]
     return [fetch for batch in results for fetch in batch]
 
 
@@ -180,14 +182,17 @@ def judge(fetches: list[Fetch], releases: dict[str, Release]) -> Verdict:
     return Verdict(*(counts[name] for name in Verdict._fields))
 
 
-def rolling_deploy(tmp_path: Path, **env: str) -> Verdict:
+def rolling_deploy(nginx_binary: str, tmp_path: Path, **env: str) -> Verdict:
     a = Site(tmp_path / "release-a", **env)
     b = Site(tmp_path / "release-b", **env)
     b.set_heading_colour("rgb(200, 30, 30)")
-    (b.sources / "js" / "app.js").write_text("// release B\n" + (b.sources / "js" / "app.js").read_text())
+    (b.sources / "js" / "app.js").write_text(
+        "// release B\n" + (b.sources / "js" / "app.js").read_text()
+    )
     a.deploy()
     b.deploy()
-    with a.serving(), b.serving(), proxy(tmp_path / "proxy", [a]) as front:
+    front = Proxy(nginx_binary, tmp_path / "proxy", a, b)
+    with a.serving(), b.serving(), front.running([a]):
         releases = {
             site.page_version(): Release(site.page_version(), site.folder / "static-root")
             for site in (a, b)
@@ -196,7 +201,7 @@ def rolling_deploy(tmp_path: Path, **env: str) -> Verdict:
         deadline = time.monotonic() + TIME_LIMIT
         fetches = run_phase(front.port, 1, deadline)
         front.switch(2, [a, b])
-        fetches += run_phase(front.port, 2, deadline)
+        fetches += run_phase(front.port, 2, deadline, crossed=True)
         front.switch(3, [b])
         fetches += run_phase(front.port, 3, deadline)
     return judge(fetches, releases)
@@ -208,9 +213,9 @@ def report(title: str, verdict: Verdict, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_no_cache_ever_holds_another_releases_bytes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    nginx_binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    verdict = rolling_deploy(tmp_path)
+    verdict = rolling_deploy(nginx_binary, tmp_path)
     report("rolling deploy, mismatched versions served uncached", verdict, capsys)
     assert verdict.errors == 0
     assert verdict.cached_mismatches == 0
@@ -220,9 +225,9 @@ def test_no_cache_ever_holds_another_releases_bytes(
 
 
 def test_strict_404_option_counts_the_broken_assets(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    nginx_binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    verdict = rolling_deploy(tmp_path, DEMO_VERSION_MISMATCH="404")
+    verdict = rolling_deploy(nginx_binary, tmp_path, DEMO_VERSION_MISMATCH="404")
     report("rolling deploy, STATIC_VERSION_MISMATCH='404'", verdict, capsys)
     assert verdict.cached_mismatches == 0
     assert verdict.immutable_mismatches == 0
