@@ -10,6 +10,7 @@ from tests.settings import *  # noqa: F403
 from tests.settings import TEMPLATES
 
 DEBUG = os.environ.get("WN_DEBUG") == "1"
+ROOT_URLCONF = "tests.urls_whitenoise"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",

@@ -39,6 +39,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def production(settings: Any, collected: Path) -> Any:
     settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.urls_whitenoise"
     settings.MIDDLEWARE = [SECURITY, OURS]
     settings.STATIC_ROOT = str(collected)
     settings.STORAGES = COMPRESSED
@@ -252,6 +253,17 @@ def test_cdn_static_url_matches_on_its_path(settings: Any) -> None:
     assert (body, response.headers["Cache-Control"]) == (CSS, IMMUTABLE)
     assert get(f"/assets/{OLDER}/css/site.css")[0].headers["Cache-Control"] == "no-store"
     assert get(f"/static/{CURRENT}/css/site.css")[0].status_code == 404
+
+
+def test_static_base_at_the_site_root_leaves_views_alone(settings: Any) -> None:
+    settings.STATIC_URL = f"/{CURRENT}/"
+    page, body = get("/")
+    assert page.status_code == 200
+    assert b"/css/site.css" in body
+    assert "Cache-Control" not in page.headers
+    response, body = get(f"/{CURRENT}/css/site.css")
+    assert (body, response.headers["Cache-Control"]) == (CSS, IMMUTABLE)
+    assert get("/css/site.css")[0].headers["Cache-Control"] == "max-age=60, public"
 
 
 def test_debug_autorefresh_serves_a_file_added_after_start(settings: Any, tmp_path: Path) -> None:
