@@ -78,6 +78,13 @@ def css(size: int = 10 * 1024) -> bytes:
     return b"".join(lines)[:size]
 
 
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -223,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 log = folder / f"gunicorn-{len(ports)}.log"
                 ports[name] = stack.enter_context(gunicorn(env, log))
             print(f"client: {client}, {args.connections} connections, gunicorn 1 sync worker")
+            print(f"cpus: {os.cpu_count()}, load average at start: {load_average()}")
             verify(ports)
             for name, port in ports.items():
                 if not args.quick:  # warm up
