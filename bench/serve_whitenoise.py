@@ -5,7 +5,9 @@ files. Plain ``whitenoise.middleware.WhiteNoiseMiddleware`` serves the file
 unversioned (STATIC_URL ``/static/``); ours serves it under the current version.
 Rounds are short and alternate which server goes first, so a burst of other
 load on the machine hits both alike; the table gives medians, and the ratio
-ours/plain of each round (its median is the figure to quote).
+ours/plain of each round (its median is the figure to quote). The CPU time the
+gunicorn worker spent per request is printed too: other load on the machine
+moves it much less than requests/s.
 
     python bench/serve_whitenoise.py            # 9 rounds of 3 s per server
     python bench/serve_whitenoise.py --quick    # a smoke run of a few seconds
@@ -30,14 +32,22 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SEGMENT = "3fa9c1e2b7d4"
-CSS_NAME = "css/site.css"
-
+PLAIN, OURS = "plain whitenoise", "versioned (ours)"
+# name -> (middleware, STATIC_URL, URL requested)
+VARIANTS = {
+    PLAIN: ("whitenoise.middleware.WhiteNoiseMiddleware", "/static/", "/static/css/site.css"),
+    OURS: (
+        "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
+        f"/static/{SEGMENT}/",
+        f"/static/{SEGMENT}/css/site.css",
+    ),
+}
 SETTINGS = """\
 import os
 
@@ -57,25 +67,8 @@ STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
 STATICFILES_DIRS = [os.environ["BENCH_SOURCE"]]
 """
 
-VARIANTS = {
-    "plain whitenoise": (
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "/static/",
-        f"/static/{CSS_NAME}",
-    ),
-    "versioned (ours)": (
-        "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
-        f"/static/{SEGMENT}/",
-        f"/static/{SEGMENT}/{CSS_NAME}",
-    ),
-}
-
-
-def css(size: int = 10 * 1024) -> bytes:
-    lines = (
-        b".rule-%05d { margin: %dpx; color: #%06x; }\n" % (i, i % 97, i * 7919) for i in range(size)
-    )
-    return b"".join(lines)[:size]
+Load = Callable[[int, str, int, int], int]
+"""(port, path, seconds, connections) -> number of requests answered."""
 
 
 def load_average() -> str:
@@ -92,29 +85,29 @@ def free_port() -> int:
 
 
 def project(folder: Path) -> dict[str, str]:
-    """Write settings, urls and one CSS file; collect it. Returns the base environment."""
+    """Write settings, urls and a 10 KB CSS file; collect it. Returns the environment."""
     (folder / "bench_settings.py").write_text(SETTINGS)
     (folder / "bench_urls.py").write_text("urlpatterns = []\n")
-    source = folder / "source"
-    (source / "css").mkdir(parents=True)
-    (source / CSS_NAME).write_bytes(css())
+    (folder / "source" / "css").mkdir(parents=True)
+    rules = b"".join(b".rule-%05d { margin: %dpx; }\n" % (i, i % 97) for i in range(500))
+    (folder / "source" / "css" / "site.css").write_bytes(rules[: 10 * 1024])
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "bench_settings",
-        "BENCH_SOURCE": str(source),
+        "BENCH_SOURCE": str(folder / "source"),
         "BENCH_STATIC_ROOT": str(folder / "static-root"),
         "BENCH_STATIC_URL": "/static/",
-        "BENCH_WHITENOISE": VARIANTS["plain whitenoise"][0],
+        "BENCH_WHITENOISE": VARIANTS[PLAIN][0],
     }
-    subprocess.run(
-        [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"], env=env, check=True
-    )
+    collect = [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(collect, env=env, check=True)
     return env
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
+def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
+    """Run one gunicorn; yields its port and the pid of its single worker."""
     port = free_port()
     args = [str(BIN / "gunicorn"), "django.core.wsgi:get_wsgi_application()", "--workers=1"]
     args += [f"--bind=127.0.0.1:{port}", "--graceful-timeout=5"]
@@ -128,7 +121,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
                 break
             time.sleep(0.05)
-        yield port
+        yield port, worker_pid(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -136,6 +129,21 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def worker_pid(master: int) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of ``pid`` (Linux), or None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fetch(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -148,66 +156,66 @@ def fetch(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
         conn.close()
 
 
-def load_wrk(port: int, path: str, seconds: int, connections: int) -> float:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"Requests/sec:\s*([\d.]+)", out)
+def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
+    url = f"http://127.0.0.1:{port}{path}"
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"(\d+) requests in", out)
     if match is None or "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"wrk run failed or saw errors:\n{out}")
-    return float(match.group(1))
+        raise RuntimeError(f"wrk failed or saw errors:\n{out}")
+    return int(match.group(1))
 
 
-def load_python(port: int, path: str, seconds: int, connections: int) -> float:
+def load_python(port: int, path: str, seconds: int, connections: int) -> int:
     """Closed-loop client: ``connections`` threads, one request at a time each."""
     counts = [0] * connections
-    errors: list[str] = []
+    errors: list[int] = []
     stop = time.monotonic() + seconds
 
     def worker(index: int) -> None:
-        while time.monotonic() < stop:
-            status, _headers, _body = fetch(port, path)
+        while time.monotonic() < stop and not errors:
+            status = fetch(port, path)[0]
             if status != 200:
-                errors.append(f"status {status}")
-                return
+                errors.append(status)
             counts[index] += 1
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(seconds + 15)
     if errors:
-        raise RuntimeError(f"load client saw errors: {errors[:3]}")
-    return sum(counts) / (time.monotonic() - started)
+        raise RuntimeError(f"load client got status {errors[0]}")
+    return sum(counts)
 
 
 def verify(ports: dict[str, int]) -> None:
     """Both servers answer 200 with the same bytes; ours with the immutable header."""
-    bodies = set()
-    for name, port in ports.items():
-        status, headers, body = fetch(port, VARIANTS[name][2])
+    answers = {name: fetch(port, VARIANTS[name][2]) for name, port in ports.items()}
+    for name, (status, headers, _body) in answers.items():
+        print(f"  {name:18} {VARIANTS[name][2]:34} {status} {headers.get('Cache-Control')}")
         if status != 200:
             raise RuntimeError(f"{name}: GET {VARIANTS[name][2]} answered {status}")
-        bodies.add(body)
-        print(f"  {name:18} {VARIANTS[name][2]:34} Cache-Control: {headers['Cache-Control']}")
-    if len(bodies) != 1:
+    if answers[PLAIN][2] != answers[OURS][2]:
         raise RuntimeError("the two servers served different bytes")
-    if "immutable" not in fetch(ports["versioned (ours)"], VARIANTS["versioned (ours)"][2])[1].get(
-        "Cache-Control", ""
-    ):
+    if "immutable" not in answers[OURS][1].get("Cache-Control", ""):
         raise RuntimeError("the versioned server did not send the immutable Cache-Control")
+
+
+def measure(
+    load: Load, port: int, pid: int, path: str, seconds: int, conns: int
+) -> tuple[float, float | None]:
+    """Requests/s, and the worker's CPU microseconds per request (None off Linux)."""
+    cpu, started = cpu_seconds(pid), time.monotonic()
+    requests = load(port, path, seconds, conns)
+    elapsed, cpu_after = time.monotonic() - started, cpu_seconds(pid)
+    per_request = None if cpu is None or cpu_after is None else (cpu_after - cpu) / requests * 1e6
+    return requests / elapsed, per_request
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="1 round of 1 s, no warm-up: a smoke run."
-    )
+    parser.add_argument("--quick", action="store_true", help="1 round of 1 s, no warm-up.")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seconds", type=int, default=3, help="Load per server per round.")
     parser.add_argument("--connections", type=int, default=2)
@@ -218,30 +226,33 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
-    load = load_wrk if client == "wrk" else load_python
+    load: Load = load_wrk if client == "wrk" else load_python
+    rps: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
 
-    with tempfile.TemporaryDirectory(prefix="bench-whitenoise-") as tmp:
-        folder = Path(tmp)
-        base_env = project(folder)
-        with contextlib.ExitStack() as stack:
-            ports = {}
-            for name, (middleware, static_url, _path) in VARIANTS.items():
-                env = {**base_env, "BENCH_WHITENOISE": middleware, "BENCH_STATIC_URL": static_url}
-                log = folder / f"gunicorn-{len(ports)}.log"
-                ports[name] = stack.enter_context(gunicorn(env, log))
-            print(f"client: {client}, {args.connections} connections, gunicorn 1 sync worker")
-            print(f"cpus: {os.cpu_count()}, load average at start: {load_average()}")
-            verify(ports)
-            for name, port in ports.items():
-                if not args.quick:  # warm up
-                    load(port, VARIANTS[name][2], 1, args.connections)
-            results: dict[str, list[float]] = {name: [] for name in VARIANTS}
-            names = list(VARIANTS)
-            for round_ in range(rounds):
-                for name in names if round_ % 2 == 0 else names[::-1]:
-                    rps = load(ports[name], VARIANTS[name][2], seconds, args.connections)
-                    results[name].append(rps)
-    report = table(results, client, rounds, seconds)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-whitenoise-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        base_env = project(Path(tmp))
+        servers: dict[str, tuple[int, int]] = {}
+        for name, (middleware, static_url, _path) in VARIANTS.items():
+            env = {**base_env, "BENCH_WHITENOISE": middleware, "BENCH_STATIC_URL": static_url}
+            servers[name] = stack.enter_context(gunicorn(env, Path(tmp) / f"{len(servers)}.log"))
+        print(f"client: {client}, {args.connections} connections, gunicorn 1 sync worker")
+        print(f"cpus: {os.cpu_count()}, load average at start: {load_average()}")
+        verify({name: port for name, (port, _pid) in servers.items()})
+        for name, (port, _pid) in servers.items():
+            if not args.quick:  # warm up
+                load(port, VARIANTS[name][2], 1, args.connections)
+        for round_ in range(rounds):
+            for name in list(VARIANTS) if round_ % 2 == 0 else list(VARIANTS)[::-1]:
+                port, pid = servers[name]
+                r, c = measure(load, port, pid, VARIANTS[name][2], seconds, args.connections)
+                rps[name].append(r)
+                if c is not None:
+                    cpu[name].append(c)
+    report = table(rps, cpu, client, rounds, seconds)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -249,25 +260,36 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 def table(
-    results: dict[str, list[float]], client: str, rounds: int, seconds: int
+    rps: dict[str, list[float]], cpu: dict[str, list[float]], client: str, rounds: int, seconds: int
 ) -> dict[str, object]:
-    plain, ours = results["plain whitenoise"], results["versioned (ours)"]
-    ratios = [o / p for o, p in zip(ours, plain, strict=True)]
-    print(f"\n{rounds} round(s) of {seconds:g} s per server, alternating; requests/s")
-    print(f"{'server':20} {'median':>9} {'min':>9} {'max':>9}")
-    for name, values in results.items():
-        print(f"{name:20} {statistics.median(values):9.0f} {min(values):9.0f} {max(values):9.0f}")
-    ratio = statistics.median(ours) / statistics.median(plain)
-    print(f"\nratio ours/plain, of the medians: {ratio:.3f}")
-    print(f"ratio ours/plain, median of the per-round ratios: {statistics.median(ratios):.3f}")
+    ratios = [o / p for o, p in zip(rps[OURS], rps[PLAIN], strict=True)]
+    print(f"\n{rounds} round(s) of {seconds} s per server, alternating")
+    print(f"{'server':18} {'req/s median':>12} {'min':>7} {'max':>7} {'CPU µs/req median':>18}")
+    for name, values in rps.items():
+        worker_cpu = f"{statistics.median(cpu[name]):.0f}" if cpu[name] else "n/a"
+        print(
+            f"{name:18} {statistics.median(values):12.0f} {min(values):7.0f} "
+            f"{max(values):7.0f} {worker_cpu:>18}"
+        )
+    ratio_of_medians = statistics.median(rps[OURS]) / statistics.median(rps[PLAIN])
+    print(
+        f"\nours/plain requests/s, median of the per-round ratios: {statistics.median(ratios):.3f}"
+    )
+    print(f"ours/plain requests/s, ratio of the medians:           {ratio_of_medians:.3f}")
     print("per-round ratios: " + " ".join(f"{r:.3f}" for r in ratios))
+    cpu_ratio = None
+    if cpu[PLAIN] and cpu[OURS]:
+        cpu_ratio = statistics.median(cpu[PLAIN]) / statistics.median(cpu[OURS])
+        print(f"plain/ours worker CPU per request (as a throughput ratio): {cpu_ratio:.3f}")
     return {
         "client": client,
         "rounds": rounds,
         "seconds": seconds,
-        "requests_per_second": results,
-        "ratio_of_medians": ratio,
+        "requests_per_second": rps,
+        "worker_cpu_us_per_request": cpu,
         "median_round_ratio": statistics.median(ratios),
+        "ratio_of_medians": ratio_of_medians,
+        "cpu_ratio": cpu_ratio,
     }
 
 
