@@ -9,7 +9,7 @@ ours/plain of each round (its median is the figure to quote). The CPU time the
 gunicorn worker spent per request is printed too: other load on the machine
 moves it much less than requests/s.
 
-    python bench/serve_whitenoise.py            # 9 rounds of 3 s per server
+    python bench/serve_whitenoise.py            # 15 rounds of 2 s per server
     python bench/serve_whitenoise.py --quick    # a smoke run of a few seconds
 
 The load comes from ``wrk`` when installed (Debian: apt-get install wrk), else
@@ -216,8 +216,8 @@ def measure(
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 round of 1 s, no warm-up.")
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--seconds", type=int, default=3, help="Load per server per round.")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=2, help="Load per server per round.")
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--json", type=Path, help="Also write the results to this file.")

@@ -343,6 +343,26 @@ def test_indexes_files_under_the_unversioned_prefix(settings: Any) -> None:
     assert not any(CURRENT in url for url in middleware.files)
 
 
+def test_current_version_index_holds_the_safe_files_only(settings: Any, tmp_path: Path) -> None:
+    (tmp_path / "robots.txt").write_bytes(b"")
+    settings.WHITENOISE_ROOT = str(tmp_path)
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    index = middleware.current_files
+    assert index[f"/static/{CURRENT}/css/site.css"].cache_control == IMMUTABLE
+    assert f"/static/{CURRENT}/2024/x.png" in index
+    assert "/static/.env" in middleware.files  # whitenoise indexed it; we never serve it
+    assert not [url for url in index if "/." in url or not url.startswith(f"/static/{CURRENT}/")]
+    assert len(index) == len([url for url in middleware.files if url.startswith("/static/")]) - 1
+
+
+def test_no_current_version_index_without_a_version_or_with_autorefresh(settings: Any) -> None:
+    settings.STATIC_URL = "/static/"
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}  # type: ignore[arg-type,return-value]
+    settings.STATIC_URL = f"/static/{CURRENT}/"
+    settings.WHITENOISE_AUTOREFRESH = True
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}  # type: ignore[arg-type,return-value]
+
+
 def test_explicit_whitenoise_static_prefix_loses_its_segment(settings: Any) -> None:
     settings.WHITENOISE_STATIC_PREFIX = f"/static/{CURRENT}/"
     middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
