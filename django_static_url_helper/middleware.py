@@ -129,7 +129,8 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         if parts is not None:
             found = self.find_static(parts.segment, parts.name)
             if found is not None:
-                return self.respond(found, request)
+                response = self.respond(found, request)
+                return response if parts.segment == self.segment else self._stamp(response)
             if parts.segment is not None:
                 return self._stamp(self.not_found())
         # Unversioned misses and unsafe paths go to the app, as with plain
@@ -160,7 +161,7 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         response: HttpResponseBase = self.serve(found.static_file, request)
         if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
             response["Cache-Control"] = found.cache_control
-        return self._stamp(response)
+        return response
 
     @staticmethod
     def not_found() -> HttpResponse:
@@ -170,6 +171,8 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         return response
 
     def _stamp(self, response: HttpResponseBase) -> HttpResponseBase:
+        # Not on files of the current version: their URL names it already, and
+        # every header costs the hot path a little, in Django and in the server.
         if self.version_header is not None:
             response[self.version_header[0]] = self.version_header[1]
         return response
