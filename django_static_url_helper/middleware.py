@@ -158,6 +158,7 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         return None if static_file is None else Found(static_file, cache_control)
 
     def respond(self, found: Found, request: HttpRequest) -> HttpResponseBase:
+        """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
         response: HttpResponseBase = self.serve(found.static_file, request)
         if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
             response["Cache-Control"] = found.cache_control
