@@ -15,3 +15,5 @@ class StaticUrlHelperConfig(AppConfig):
         checks.register(package_checks.check_source)
         checks.register(package_checks.check_folder_names)
         checks.register(package_checks.check_app_order)
+        checks.register(package_checks.check_middleware)
+        checks.register(package_checks.check_mismatch_setting)

@@ -17,7 +17,8 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise that knows the version: immutable caching for the current one.
+    "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "demo.urls"
@@ -27,6 +28,9 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": False,
         "DIRS": [BASE_DIR / "demo" / "templates"],
+        "OPTIONS": {
+            "context_processors": ["django_static_url_helper.context_processors.static_version"]
+        },
     }
 ]
 DATABASES: dict[str, dict[str, str]] = {}
