@@ -35,7 +35,9 @@ class Site:
         }
         self.access_log = folder / "access.log"
         self.port = servers.free_port()
+        self.app_port = self.port
         self.workers = 2
+        self.nginx: str | None = None
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -72,13 +74,33 @@ class Site:
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
+        """gunicorn with the whitenoise integration serves the whole site."""
         args = [
-            *servers.gunicorn_args(self.port, "demo.wsgi:application", workers=self.workers),
+            *servers.gunicorn_args(self.app_port, "demo.wsgi:application", workers=self.workers),
             f"--access-logfile={self.access_log}",
             f"--pid={self.folder / 'gunicorn.pid'}",
             f"--chdir={EXAMPLE}",
         ]
-        with servers.running(args, self.port, self.folder / "gunicorn.log", env=self.env):
+        with servers.running(args, self.app_port, self.folder / "gunicorn.log", env=self.env):
+            yield
+
+    def nginx_http(self) -> str:
+        """The server block 'static_url nginx --server' prints, logging its requests."""
+        block = self.manage(
+            "static_url",
+            "nginx",
+            "--server",
+            f"--listen=127.0.0.1:{self.port}",
+            f"--upstream=127.0.0.1:{self.app_port}",
+        )
+        return block.replace("server {\n", f"server {{\n    access_log {self.access_log};\n", 1)
+
+    @contextlib.contextmanager
+    def serving_behind_nginx(self, nginx: str) -> Iterator[None]:
+        """nginx serves the static files with the generated block; gunicorn the rest."""
+        self.nginx, self.app_port = nginx, servers.free_port()
+        prefix = self.folder / "nginx"
+        with self.serving(), servers.running_nginx(nginx, prefix, self.nginx_http(), self.port):
             yield
 
     def restart_gracefully(self) -> None:
@@ -94,6 +116,10 @@ class Site:
         while log.read_text().count("Worker exiting") < booted:
             assert time.monotonic() < deadline, f"old workers stayed:\n{log.read_text()}"
             time.sleep(0.05)
+        if self.nginx:
+            # The block names the current version: the deploy regenerates it.
+            servers.reload_nginx(self.nginx, self.folder / "nginx", self.nginx_http())
+            time.sleep(0.3)  # the old nginx worker finishes and exits
 
     def static_gets(self) -> list[str]:
         """Paths of static GET requests in the access log so far, then forget them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,15 @@ def asset_names(paths: list[str]) -> set[str]:
     return names
 
 
-def visit_then_deploy_then_visit(site: Site) -> tuple[str, str, str, set[str]]:
+def visit_then_deploy_then_visit(
+    site: Site, serving: contextlib.AbstractContextManager[None]
+) -> tuple[str, str, str, set[str]]:
     """Visit twice, deploy a new heading colour, visit again.
 
     Returns the colour after the deploy, the versions before and after, and
     the assets the last visit fetched from the server.
     """
-    with browser.chrome() as driver, site.serving():
+    with browser.chrome() as driver, serving:
         site.static_gets()
         driver.get(site.url)  # type: ignore[attr-defined]
         assert heading_colour(driver) == OLD
@@ -61,7 +64,19 @@ def visit_then_deploy_then_visit(site: Site) -> tuple[str, str, str, set[str]]:
 def test_gunicorn_and_whitenoise_a_deploy_reaches_the_browser(tmp_path: Path) -> None:
     site = Site(tmp_path)
     site.deploy()
-    colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site)
+    colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site, site.serving())
+    assert new_version != old_version
+    assert "css/site.css" in fetched
+    assert colour == NEW
+
+
+def test_nginx_with_the_generated_block_a_deploy_reaches_the_browser(
+    nginx_binary: str, tmp_path: Path
+) -> None:
+    site = Site(tmp_path)
+    site.deploy()
+    serving = site.serving_behind_nginx(nginx_binary)
+    colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site, serving)
     assert new_version != old_version
     assert "css/site.css" in fetched
     assert colour == NEW
@@ -72,7 +87,7 @@ def test_without_a_version_the_browser_keeps_the_stale_css(tmp_path: Path) -> No
     # not reach the browser, which is what the package exists to prevent.
     site = Site(tmp_path, DEMO_UNVERSIONED="1")
     site.deploy()
-    colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site)
+    colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site, site.serving())
     assert old_version == new_version == "(none)"
     assert fetched == set()
     assert colour == OLD
