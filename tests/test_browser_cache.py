@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,35 @@ def visit_then_deploy_then_visit(
         site.static_gets()
         driver.get(site.url)  # type: ignore[attr-defined]
         return heading_colour(driver), old_version, new_version, asset_names(site.static_gets())
+
+
+def test_the_demo_page_shows_version_urls_and_the_headers_they_got(tmp_path: Path) -> None:
+    site = Site(tmp_path)
+    site.deploy()
+    with browser.chrome() as driver, site.serving():
+        driver.get(site.url)  # type: ignore[attr-defined]
+        version_shown = driver.find_element("id", "version").text  # type: ignore[attr-defined]
+        assert version_shown == site.page_version() != "(none)"
+        rows = driver.find_elements("css selector", "tr[data-url]")  # type: ignore[attr-defined]
+        assert {row.get_attribute("data-url").split("/", 3)[2] for row in rows} == {version_shown}
+        wait_until(
+            driver,
+            "[...document.querySelectorAll('td.cache code')]"
+            ".every(c => c.textContent.includes('immutable'))",
+        )
+        driver.set_window_size(1100, 420)  # type: ignore[attr-defined]
+        screenshot = tmp_path / "demo.png"
+        driver.save_screenshot(str(screenshot))  # type: ignore[attr-defined]
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get("SAVE_SCREENSHOT"):
+        shutil.copyfile(screenshot, os.environ["SAVE_SCREENSHOT"])
+
+
+def wait_until(driver, condition: str, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not driver.execute_script(f"return {condition}"):
+        assert time.monotonic() < deadline, f"never true: {condition}"
+        time.sleep(0.05)
 
 
 def test_gunicorn_and_whitenoise_a_deploy_reaches_the_browser(tmp_path: Path) -> None:
