@@ -7,7 +7,7 @@ OLDEST_DJANGO ?= 4.2
 OLD_VENV := .venv-django$(subst .,,$(OLDEST_DJANGO))
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-oldest lint check-system bench clean
+.PHONY: demo test test-oldest lint bench screenshot clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	.ci/system-packages
@@ -41,6 +41,11 @@ test-oldest:
 	test -x $(OLD_VENV)/bin/python || $(PYTHON) -m venv $(OLD_VENV)
 	$(OLD_VENV)/bin/pip install -q -e '.[test]' 'Django~=$(OLDEST_DJANGO).0'
 	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -m 'not browser'
+
+# The README's picture of the demo page, taken by the browser test.
+screenshot: $(BIN)/.installed
+	SAVE_SCREENSHOT=$(CURDIR)/example/demo-screenshot.png $(BIN)/python -m pytest -q \
+		tests/test_browser_cache.py -k demo_page
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py

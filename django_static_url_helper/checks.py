@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, get_args
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.checks import CheckMessage, Error, Warning
 
 from . import url_helper, version
-from .conf import conf
+from .conf import Mismatch, conf
 
 _ID = "django_static_url_helper.%s"
 
@@ -106,6 +106,58 @@ def check_folder_names(**kwargs: Any) -> list[CheckMessage]:
         )
         for name in sorted(_top_level_folders())
         if version.is_segment(name)
+    ]
+
+
+_MIDDLEWARE = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
+_PLAIN_WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
+_SECURITY = "django.middleware.security.SecurityMiddleware"
+
+
+def check_middleware(**kwargs: Any) -> list[CheckMessage]:
+    """W005: not right after SecurityMiddleware; W006: plain whitenoise listed as well."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if _MIDDLEWARE not in middleware:
+        return []
+    messages: list[CheckMessage] = []
+    expected = middleware.index(_SECURITY) + 1 if _SECURITY in middleware else 0
+    if middleware.index(_MIDDLEWARE) != expected:
+        where = f"right after {_SECURITY!r}" if expected else "first"
+        messages.append(
+            Warning(
+                f"{_MIDDLEWARE!r} is at position {middleware.index(_MIDDLEWARE)} of "
+                f"MIDDLEWARE; whitenoise expects to come {where}, so that no other "
+                f"middleware runs (sessions, locale redirects, ...) for a static file.",
+                hint=f"Move {_MIDDLEWARE!r} {where} in MIDDLEWARE.",
+                id=_ID % "W005",
+            )
+        )
+    if _PLAIN_WHITENOISE in middleware:
+        messages.append(
+            Warning(
+                f"Both {_MIDDLEWARE!r} and {_PLAIN_WHITENOISE!r} are in MIDDLEWARE. "
+                f"Whichever comes first serves the static files: the plain one without "
+                f"immutable caching, and every file is indexed twice.",
+                hint=f"Remove {_PLAIN_WHITENOISE!r}: {_MIDDLEWARE!r} replaces it.",
+                id=_ID % "W006",
+            )
+        )
+    return messages
+
+
+def check_mismatch_setting(**kwargs: Any) -> list[CheckMessage]:
+    """E002: STATIC_VERSION_MISMATCH is neither "no-store" nor "404"."""
+    value = conf.mismatch
+    choices = get_args(Mismatch)
+    if value in choices:
+        return []
+    return [
+        Error(
+            f"STATIC_VERSION_MISMATCH is {value!r}, which is not one of {choices!r}.",
+            hint="Use 'no-store' (default: a request for another version gets the "
+            "current file, which no cache keeps) or '404' (it gets a 404).",
+            id=_ID % "E002",
+        )
     ]
 
 

@@ -173,3 +173,12 @@ def running_nginx(binary: str, prefix: Path, http: str, port: int) -> Iterator[P
     args = _nginx_args(binary, prefix, conf, "-g", "daemon off;")
     with running(args, port, prefix / "nginx.log"):
         yield conf
+
+
+def reload_nginx(binary: str, prefix: Path, http: str) -> None:
+    """Rewrite the config of the nginx running under ``prefix`` and reload it gracefully."""
+    conf = nginx_config(prefix, http)
+    nginx_check(binary, prefix, conf)
+    subprocess.run(
+        _nginx_args(binary, prefix, conf, "-s", "reload"), check=True, capture_output=True
+    )

@@ -17,7 +17,8 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise that knows the version: immutable caching for the current one.
+    "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "demo.urls"
@@ -27,14 +28,35 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": False,
         "DIRS": [BASE_DIR / "demo" / "templates"],
+        "OPTIONS": {
+            "context_processors": ["django_static_url_helper.context_processors.static_version"]
+        },
     }
 ]
 DATABASES: dict[str, dict[str, str]] = {}
 
 STATIC_ROOT_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "demo" / "static"]
+STATICFILES_DIRS = [Path(os.environ.get("DEMO_STATICFILES_DIR", BASE_DIR / "demo" / "static"))]
 STATIC_ROOT = Path(os.environ.get("DEMO_STATIC_ROOT", BASE_DIR / "static-root"))
-# The version is a hash of the collected files, written by
+# By default the version is a hash of the collected files, written by
 # "manage.py static_url stamp" after collectstatic: equal on every server.
+# DEMO_VERSION_FROM picks another source (the tests compare them).
 STATIC_VERSION_STAMP = Path(os.environ.get("DEMO_STAMP", BASE_DIR / "static-version.txt"))
-STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, STATIC_VERSION_STAMP, SECRET_KEY)
+if os.environ.get("DEMO_UNVERSIONED") == "1":
+    # What the browser test compares against: far-future caching without a
+    # version in the URL, which keeps serving stale files after a deploy.
+    STATIC_URL = STATIC_ROOT_URL
+    WHITENOISE_MAX_AGE = 31536000
+elif os.environ.get("DEMO_VERSION_FROM") == "env":
+    STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "DEMO_RELEASE", SECRET_KEY)
+elif os.environ.get("DEMO_VERSION_FROM") == "git":
+    STATIC_URL = url_helper.get_static_url_git(
+        STATIC_ROOT_URL, os.environ.get("DEMO_CHECKOUT", BASE_DIR), SECRET_KEY
+    )
+elif os.environ.get("DEMO_VERSION_FROM") == "now":
+    STATIC_URL = url_helper.get_static_url_now(STATIC_ROOT_URL, True, SECRET_KEY)
+else:
+    STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, STATIC_VERSION_STAMP, SECRET_KEY)
+
+# "no-store" (default): an older version gets today's file, uncached; "404": a 404.
+STATIC_VERSION_MISMATCH = os.environ.get("DEMO_VERSION_MISMATCH", "no-store")

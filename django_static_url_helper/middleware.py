@@ -1,0 +1,179 @@
+"""whitenoise for a versioned STATIC_URL: immutable caching, safe across deploys.
+
+A drop-in for ``whitenoise.middleware.WhiteNoiseMiddleware``. whitenoise indexes
+the files under the *unversioned* base (``/static/``) exactly as it would for a
+plain STATIC_URL; each request under that base is split once by
+``version.split_path`` and answered from that same index, with the cache policy
+its version calls for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple, get_args
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http.response import HttpResponseBase
+
+try:
+    from whitenoise.middleware import WhiteNoiseMiddleware
+except ImportError as exc:  # pragma: no cover - the test extra installs whitenoise
+    raise ImproperlyConfigured(
+        "django_static_url_helper.middleware needs whitenoise: "
+        "pip install 'django-static-url[whitenoise]'."
+    ) from exc
+
+from . import version
+from .conf import Mismatch, conf
+
+__all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
+
+NO_STORE = "no-store"
+# The version policy replaces whitenoise's Cache-Control on these only: its
+# 405 and 416 answers say nothing about the file and keep their own headers.
+_POLICY_STATUSES = frozenset((200, 206, 304))
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
+class Found(NamedTuple):
+    static_file: Any
+    """whitenoise's prepared file (its headers, encodings and ETag)."""
+    cache_control: str | None
+    """The Cache-Control it is served with; None keeps whitenoise's own."""
+
+
+class _UnversionedSettings:
+    """Settings as whitenoise must see them: STATIC_URL without its segment.
+
+    whitenoise then indexes ``STATIC_ROOT`` under ``/static/`` and keeps its own
+    rules for FORCE_SCRIPT_NAME, absolute URLs and WHITENOISE_STATIC_PREFIX.
+    """
+
+    def __init__(self, wrapped: Any) -> None:
+        self._wrapped = wrapped
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._wrapped, name)
+        if name in ("STATIC_URL", "WHITENOISE_STATIC_PREFIX") and isinstance(value, str):
+            return version.split_url(value).base
+        return value
+
+
+def check_mismatch(value: object) -> Mismatch:
+    """Return a valid ``STATIC_VERSION_MISMATCH`` value, or raise saying how to fix it."""
+    choices: tuple[Mismatch, ...] = get_args(Mismatch)
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"STATIC_VERSION_MISMATCH is {value!r}: set it to 'no-store' (serve the "
+            f"current file, uncached, for another version) or '404'."
+        )
+    return value
+
+
+class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
+    """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
+
+    ====================================  =============================================
+    request                               answer
+    ====================================  =============================================
+    ``/static/<current>/css/a.css``       the file, ``public, max-age=…, immutable``
+    ``/static/<other version>/css/a.css`` the current file, ``no-store`` (or a 404)
+    ``/static/css/a.css``                 the file, whitenoise's own Cache-Control
+    a versioned missing file              404, ``no-store``
+    anything else under ``/static/``      the app answers; a 404 gets ``no-store``
+    ====================================  =============================================
+    """
+
+    def __init__(self, get_response: GetResponse | None = None, settings: Any = None) -> None:
+        wrapped = django_settings if settings is None else settings
+        super().__init__(get_response, settings=_UnversionedSettings(wrapped))
+        # Read once: the request path must not pay for settings lookups.
+        self.mismatch_404 = check_mismatch(conf.mismatch) == "404"
+        self.segment = conf.static_url.segment
+        self.immutable = f"public, max-age={conf.immutable_max_age}, immutable"
+        header = conf.header
+        self.version_header = (header, self.segment) if header and self.segment else None
+        self.prefix_length = len(self.static_prefix)
+        self.current_files = self._index_current_version()
+
+    def _index_current_version(self) -> dict[str, Found]:
+        """find_static's answer for every current-version URL, keyed by its path.
+
+        The hot path (a page's own assets) is then one dict lookup, as in plain
+        whitenoise. Built from whitenoise's index, so empty with autorefresh.
+        """
+        if self.segment is None or self.autorefresh:
+            return {}
+        index = {}
+        for url in self.files:
+            if not url.startswith(self.static_prefix):
+                continue  # WHITENOISE_ROOT files keep whitenoise's own handling
+            path = f"{self.segment}/{url[self.prefix_length :]}"
+            parts = version.split_path(path)
+            found = None if parts is None else self.find_static(parts.segment, parts.name)
+            if found is not None:
+                index[self.static_prefix + path] = found
+        return index
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        path = request.path_info
+        found = self.current_files.get(path)
+        if found is not None:
+            return self.respond(found, request)
+        if not path.startswith(self.static_prefix):
+            return self._stamp(super().__call__(request))
+        parts = version.split_path(path[self.prefix_length :])
+        if parts is not None:
+            found = self.find_static(parts.segment, parts.name)
+            if found is not None:
+                response = self.respond(found, request)
+                return response if parts.segment == self.segment else self._stamp(response)
+            if parts.segment is not None:
+                return self._stamp(self.not_found())
+        # Unversioned misses and unsafe paths go to the app, as with plain
+        # whitenoise (a base of "/" shares its paths with views).
+        response = self.get_response(request)
+        if response.status_code == 404 and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = NO_STORE
+        return self._stamp(response)
+
+    def find_static(self, segment: str | None, name: str) -> Found | None:
+        """Which file answers ``name`` under ``segment`` (None: unversioned), and how cached.
+
+        ``name`` has passed ``version.split_path``: a safe relative file path.
+        """
+        if segment is None:
+            cache_control = None
+        elif segment == self.segment:
+            cache_control = self.immutable
+        elif self.mismatch_404:
+            return None
+        else:
+            cache_control = NO_STORE
+        url = self.static_prefix + name
+        static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
+        return None if static_file is None else Found(static_file, cache_control)
+
+    def respond(self, found: Found, request: HttpRequest) -> HttpResponseBase:
+        """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
+        response: HttpResponseBase = self.serve(found.static_file, request)
+        if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
+            response["Cache-Control"] = found.cache_control
+        return response
+
+    @staticmethod
+    def not_found() -> HttpResponse:
+        """The 404 of a versioned URL: no cache may keep it (a later deploy may add the file)."""
+        response = HttpResponseNotFound(b"Not Found", content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = NO_STORE
+        return response
+
+    def _stamp(self, response: HttpResponseBase) -> HttpResponseBase:
+        # Not on files of the current version: their URL names it already, and
+        # every header costs the hot path a little, in Django and in the server.
+        if self.version_header is not None:
+            response[self.version_header[0]] = self.version_header[1]
+        return response

@@ -1,0 +1,52 @@
+"""Debian's headless Chromium, driven by Selenium through Debian's chromedriver."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+INSTALL_HINT = "install Debian's browser: apt-get install chromium chromium-driver"
+
+
+def _binaries() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip(f"headless Chromium or chromedriver not found: {INSTALL_HINT}")
+    return chromium, driver
+
+
+@contextlib.contextmanager
+def chrome() -> Iterator[object]:
+    """A fresh browser with an empty profile (so an empty HTTP cache)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = _binaries()
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            # This machine's network is closed: no background calls home.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1100,700",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(argument)
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()

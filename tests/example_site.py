@@ -1,0 +1,132 @@
+"""The example site in a temporary deploy: its own static sources, STATIC_ROOT and stamp."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests import servers
+
+EXAMPLE = servers.ROOT / "example"
+
+
+class Site:
+    """One deployed copy of the example site; ``deploy()`` runs the deploy steps."""
+
+    def __init__(self, folder: Path, **env: str) -> None:
+        self.folder = folder
+        self.sources = folder / "src"
+        shutil.copytree(EXAMPLE / "demo" / "static", self.sources)
+        self.env = {
+            "DJANGO_SETTINGS_MODULE": "demo.settings",
+            "PYTHONPATH": str(EXAMPLE),
+            "DEMO_STATICFILES_DIR": str(self.sources),
+            "DEMO_STATIC_ROOT": str(folder / "static-root"),
+            "DEMO_STAMP": str(folder / "static-version.txt"),
+            **env,
+        }
+        self.access_log = folder / "access.log"
+        self.port = servers.free_port()
+        self.app_port = self.port
+        self.workers = 2
+        self.nginx: str | None = None
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLE / "manage.py"), *args],
+            env={**os.environ, **self.env},
+            cwd=EXAMPLE,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        return done.stdout
+
+    def deploy(self) -> None:
+        """collectstatic, then the stamp (unless the site runs unversioned)."""
+        self.manage("collectstatic", "--noinput", "-v0")
+        if self.env.get("DEMO_UNVERSIONED") != "1":
+            self.manage("static_url", "stamp")
+
+    def set_heading_colour(self, colour: str) -> None:
+        css = self.sources / "css" / "site.css"
+        css.write_text(
+            re.sub(r"#title \{ color: [^;]+;", f"#title {{ color: {colour};", css.read_text())
+        )
+        # Django's collectstatic compares whole seconds: an edit in the same
+        # second as the last copy would be skipped as "not modified".
+        later = time.time() + 2
+        os.utime(css, (later, later))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def page_version(self) -> str:
+        body = servers.request(self.port, "/").body.decode()
+        match = re.search(r'<code id="version">([^<]*)</code>', body)
+        assert match, body
+        return match.group(1)
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """gunicorn with the whitenoise integration serves the whole site."""
+        args = [
+            *servers.gunicorn_args(self.app_port, "demo.wsgi:application", workers=self.workers),
+            f"--access-logfile={self.access_log}",
+            f"--pid={self.folder / 'gunicorn.pid'}",
+            f"--chdir={EXAMPLE}",
+        ]
+        with servers.running(args, self.app_port, self.folder / "gunicorn.log", env=self.env):
+            yield
+
+    def nginx_http(self) -> str:
+        """The server block 'static_url nginx --server' prints, logging its requests."""
+        block = self.manage(
+            "static_url",
+            "nginx",
+            "--server",
+            f"--listen=127.0.0.1:{self.port}",
+            f"--upstream=127.0.0.1:{self.app_port}",
+        )
+        return block.replace("server {\n", f"server {{\n    access_log {self.access_log};\n", 1)
+
+    @contextlib.contextmanager
+    def serving_behind_nginx(self, nginx: str) -> Iterator[None]:
+        """nginx serves the static files with the generated block; gunicorn the rest."""
+        self.nginx, self.app_port = nginx, servers.free_port()
+        prefix = self.folder / "nginx"
+        with self.serving(), servers.running_nginx(nginx, prefix, self.nginx_http(), self.port):
+            yield
+
+    def restart_gracefully(self) -> None:
+        """HUP the master, like a deploy does: wait until fresh workers answer."""
+        log = self.folder / "gunicorn.log"
+        booted = log.read_text().count("Booting worker")
+        os.kill(int((self.folder / "gunicorn.pid").read_text()), signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while log.read_text().count("Booting worker") < booted + self.workers:
+            assert time.monotonic() < deadline, f"no fresh workers:\n{log.read_text()}"
+            time.sleep(0.05)
+        # Old workers finish in-flight requests and exit; wait for them to go.
+        while log.read_text().count("Worker exiting") < booted:
+            assert time.monotonic() < deadline, f"old workers stayed:\n{log.read_text()}"
+            time.sleep(0.05)
+        if self.nginx:
+            # The block names the current version: the deploy regenerates it.
+            servers.reload_nginx(self.nginx, self.folder / "nginx", self.nginx_http())
+            time.sleep(0.3)  # the old nginx worker finishes and exits
+
+    def static_gets(self) -> list[str]:
+        """Paths of static GET requests in the access log so far, then forget them."""
+        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
+        self.access_log.write_text("")
+        return [m.group(1) for line in lines if (m := re.search(r'"GET (/static/\S+)', line))]

@@ -1,0 +1,84 @@
+"""System checks of the whitenoise middleware setup: W005, W006, E002."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from django_static_url_helper import checks
+
+OURS = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
+PLAIN = "whitenoise.middleware.WhiteNoiseMiddleware"
+SECURITY = "django.middleware.security.SecurityMiddleware"
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+
+
+def ids(messages: list[Any]) -> list[str]:
+    return [message.id for message in messages]
+
+
+@pytest.mark.parametrize(
+    "middleware",
+    [[SECURITY, OURS, SESSIONS], [OURS, COMMON], [PLAIN, COMMON], [SECURITY, COMMON], []],
+)
+def test_placement_passes(settings: Any, middleware: list[str]) -> None:
+    settings.MIDDLEWARE = middleware
+    assert checks.check_middleware() == []
+
+
+@pytest.mark.parametrize(
+    ("middleware", "where"),
+    [
+        ([SECURITY, SESSIONS, OURS], "right after 'django.middleware.security"),
+        ([OURS, SECURITY], "right after 'django.middleware.security"),
+        ([COMMON, OURS], "first"),
+    ],
+)
+def test_w005_not_where_whitenoise_expects(
+    settings: Any, middleware: list[str], where: str
+) -> None:
+    settings.MIDDLEWARE = middleware
+    (message,) = checks.check_middleware()
+    assert message.id == "django_static_url_helper.W005"
+    assert f"position {middleware.index(OURS)}" in message.msg
+    assert where in message.hint
+
+
+def test_w005_stops_a_strict_check(settings: Any) -> None:
+    settings.MIDDLEWARE = [SECURITY, SESSIONS, OURS]
+    with pytest.raises(SystemCheckError, match="W005"):
+        call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.parametrize("middleware", [[SECURITY, OURS, PLAIN], [SECURITY, PLAIN, OURS]])
+def test_w006_plain_whitenoise_listed_too(settings: Any, middleware: list[str]) -> None:
+    settings.MIDDLEWARE = middleware
+    assert "django_static_url_helper.W006" in ids(checks.check_middleware())
+
+
+def test_e002_invalid_mismatch_setting(settings: Any) -> None:
+    settings.STATIC_VERSION_MISMATCH = "no-cache"
+    (message,) = checks.check_mismatch_setting()
+    assert message.id == "django_static_url_helper.E002"
+    assert "'no-cache'" in message.msg
+    assert "'404'" in message.hint
+    with pytest.raises(SystemCheckError, match="E002"):
+        call_command("check")
+
+
+@pytest.mark.parametrize("value", ["no-store", "404"])
+def test_e002_quiet_for_valid_values(settings: Any, value: str) -> None:
+    settings.STATIC_VERSION_MISMATCH = value
+    assert checks.check_mismatch_setting() == []
+
+
+def test_the_whitenoise_test_settings_pass_every_check(settings: Any) -> None:
+    from tests import settings_whitenoise
+
+    settings.MIDDLEWARE = settings_whitenoise.MIDDLEWARE
+    settings.STATIC_VERSION_MISMATCH = settings_whitenoise.STATIC_VERSION_MISMATCH
+    call_command("check", fail_level="WARNING")

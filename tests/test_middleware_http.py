@@ -1,0 +1,208 @@
+"""The whitenoise middleware behind a real gunicorn, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from tests.collected import (
+    BIG,
+    CSS,
+    CURRENT,
+    DOTFILE,
+    IMMUTABLE,
+    OLDER,
+    OUTSIDE,
+    TRAVERSALS,
+    collect,
+)
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return collect(tmp_path_factory.mktemp("wn-http"))
+
+
+def gunicorn(collected: Path, log_dir: Path, **env: str) -> Iterator[int]:
+    port = servers.free_port()
+    full_env = {
+        "DJANGO_SETTINGS_MODULE": "tests.settings_whitenoise",
+        "WN_STATIC_ROOT": str(collected),
+        **env,
+    }
+    with servers.running(servers.gunicorn_args(port), port, log_dir / "gunicorn.log", full_env):
+        yield port
+
+
+@pytest.fixture(scope="module")
+def server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from gunicorn(collected, tmp_path_factory.mktemp("log"))
+
+
+@pytest.fixture(scope="module")
+def script_server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    # gunicorn moves SCRIPT_NAME out of PATH_INFO, as a proxy mounting the app would.
+    yield from gunicorn(
+        collected,
+        tmp_path_factory.mktemp("log"),
+        SCRIPT_NAME="/app",
+        WN_SCRIPT_NAME="/app",
+        WN_STATIC_URL=f"/app/static/{CURRENT}/",
+    )
+
+
+@pytest.fixture(scope="module")
+def cdn_server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    # The app as the origin of a CDN that forwards /assets/... unchanged.
+    yield from gunicorn(
+        collected,
+        tmp_path_factory.mktemp("log"),
+        WN_STATIC_URL=f"https://cdn.example.com/assets/{CURRENT}/",
+        WN_MISMATCH="404",
+    )
+
+
+def test_current_version_is_immutable(server: int) -> None:
+    response = servers.request(server, f"/static/{CURRENT}/css/site.css")
+    assert (response.status, response.body) == (200, CSS)
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+    assert response.header("X-Static-Version") is None
+
+
+def test_other_version_gets_the_current_file_uncached(server: int) -> None:
+    response = servers.request(server, f"/static/{OLDER}/css/site.css")
+    assert (response.status, response.body) == (200, CSS)
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+    assert response.header("X-Static-Version") == CURRENT
+
+
+def test_unversioned_url_keeps_whitenoise_short_max_age(server: int) -> None:
+    response = servers.request(server, "/static/css/site.css")
+    assert (response.status, response.body) == (200, CSS)
+    assert response.headers.get_all("Cache-Control") == ["max-age=60, public"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/static/{CURRENT}/css/missing.css", f"/static/{OLDER}/missing.css", "/static/missing.css"],
+)
+def test_missing_file_is_a_404_no_cache_keeps(server: int, path: str) -> None:
+    response = servers.request(server, path)
+    assert response.status == 404
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_dotfiles_and_directories_never_reach_a_file(server: int, path: str) -> None:
+    response = servers.request(server, path)
+    assert response.status == 404, path
+    assert response.header("Cache-Control") == "no-store"
+    assert OUTSIDE not in response.body
+    assert DOTFILE not in response.body
+
+
+def test_gzip_variant_under_the_current_version(server: int) -> None:
+    response = servers.request(
+        server, f"/static/{CURRENT}/css/big.css", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status == 200
+    assert response.header("Content-Encoding") == "gzip"
+    assert response.header("Vary") == "Accept-Encoding"
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+    assert gzip.decompress(response.body) == BIG
+
+
+def test_range_request(server: int) -> None:
+    response = servers.request(
+        server, f"/static/{CURRENT}/css/big.css", headers={"Range": "bytes=10-19"}
+    )
+    assert (response.status, response.body) == (206, BIG[10:20])
+    assert response.header("Content-Range") == f"bytes 10-19/{len(BIG)}"
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+
+
+def test_conditional_requests_are_304(server: int) -> None:
+    first = servers.request(server, f"/static/{CURRENT}/css/site.css")
+    etag, modified = first.header("ETag"), first.header("Last-Modified")
+    assert etag
+    assert modified
+    for headers in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
+        response = servers.request(server, f"/static/{CURRENT}/css/site.css", headers=headers)
+        assert (response.status, response.body) == (304, b"")
+        assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+
+
+def test_head_has_the_headers_of_get_and_no_body(server: int) -> None:
+    response = servers.request(server, f"/static/{CURRENT}/css/big.css", method="HEAD")
+    assert (response.status, response.body) == (200, b"")
+    assert response.header("Content-Length") == str(len(BIG))
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+
+
+def test_page_links_serve_immutable_and_carry_the_version(server: int) -> None:
+    page = servers.request(server, "/")
+    assert page.header("X-Static-Version") == CURRENT
+    assert f'href="/static/{CURRENT}/css/site.css"'.encode() in page.body
+    logo = servers.request(server, f"/static/{CURRENT}/img/logo.svg")
+    assert logo.status == 200
+    assert logo.header("Cache-Control") == IMMUTABLE
+
+
+def test_force_script_name(script_server: int) -> None:
+    response = servers.request(script_server, f"/app/static/{CURRENT}/css/site.css")
+    assert (response.status, response.body) == (200, CSS)
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+    page = servers.request(script_server, "/app/")
+    assert f'href="/app/static/{CURRENT}/css/site.css"'.encode() in page.body
+    unversioned = servers.request(script_server, "/app/static/css/site.css")
+    assert unversioned.header("Cache-Control") == "max-age=60, public"
+
+
+def test_cdn_origin_matches_the_path_and_404s_other_versions(cdn_server: int) -> None:
+    response = servers.request(cdn_server, f"/assets/{CURRENT}/css/site.css")
+    assert (response.status, response.body) == (200, CSS)
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+    older = servers.request(cdn_server, f"/assets/{OLDER}/css/site.css")
+    assert (older.status, older.header("Cache-Control")) == (404, "no-store")
+    page = servers.request(cdn_server, "/")
+    assert f'href="https://cdn.example.com/assets/{CURRENT}/css/site.css"'.encode() in page.body
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    folder = tmp_path_factory.mktemp("demo")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+        "DEMO_STATIC_ROOT": str(folder / "static-root"),
+        "DEMO_STAMP": str(folder / "static-version.txt"),
+    }
+    example = servers.ROOT / "example"
+    for command in (["collectstatic", "--noinput", "-v0"], ["static_url", "stamp"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=example, env=env, check=True)
+    port = servers.free_port()
+    args = servers.gunicorn_args(port, app="demo.wsgi:application")
+    with servers.running(args, port, folder / "gunicorn.log", env=env, cwd=example):
+        yield port
+
+
+def test_demo_assets_are_immutable_under_the_current_version(demo: int) -> None:
+    page = servers.request(demo, "/")
+    version = page.header("X-Static-Version")
+    assert version
+    assert f'<meta name="static-version" content="{version}">'.encode() in page.body
+    for asset in ("css/site.css", "js/app.js", "img/logo.svg"):
+        url = f"/static/{version}/{asset}"
+        assert url.encode() in page.body
+        # The demo page asks for each asset with HEAD and shows its Cache-Control.
+        response = servers.request(demo, url, method="HEAD")
+        assert (response.status, response.header("Cache-Control")) == (200, IMMUTABLE)
