@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import version
+from . import release_serving, version
 from .conf import Mismatch, conf
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
@@ -97,6 +97,8 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         header = conf.header
         self.version_header = (header, self.segment) if header and self.segment else None
         self.prefix_length = len(self.static_prefix)
+        # Release directories: STATIC_ROOT holds one folder per kept version.
+        self.releases = release_serving.kept() if self.segment else None
         self.current_files = self._index_current_version()
 
     def _index_current_version(self) -> dict[str, Found]:
@@ -108,10 +110,11 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         if self.segment is None or self.autorefresh:
             return {}
         index = {}
+        folder = self.static_prefix + (f"{self.segment}/" if self.releases else "")
         for url in self.files:
-            if not url.startswith(self.static_prefix):
+            if not url.startswith(folder):
                 continue  # WHITENOISE_ROOT files keep whitenoise's own handling
-            path = f"{self.segment}/{url[self.prefix_length :]}"
+            path = f"{self.segment}/{url[len(folder) :]}"
             parts = version.split_path(path)
             found = None if parts is None else self.find_static(parts.segment, parts.name)
             if found is not None:
@@ -145,6 +148,8 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
 
         ``name`` has passed ``version.split_path``: a safe relative file path.
         """
+        if self.releases is not None:
+            return self.find_release(self.releases, segment, name)
         if segment is None:
             cache_control = None
         elif segment == self.segment:
@@ -154,6 +159,27 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         else:
             cache_control = NO_STORE
         url = self.static_prefix + name
+        static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
+        return None if static_file is None else Found(static_file, cache_control)
+
+    def find_release(
+        self, releases: release_serving.Kept, segment: str | None, name: str
+    ) -> Found | None:
+        """``find_static`` with release directories: a kept version from its own folder.
+
+        Only a complete release is cached as immutable, the current one included.
+        """
+        folder, cache_control = releases.current, None
+        if segment == releases.current:
+            complete = segment in releases.versions
+            cache_control = self.immutable if complete else NO_STORE
+        elif segment is not None and releases.serves(segment):
+            folder, cache_control = segment, self.immutable
+        elif segment is not None and self.mismatch_404:
+            return None
+        elif segment is not None:
+            cache_control = NO_STORE
+        url = f"{self.static_prefix}{folder}/{name}"
         static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
         return None if static_file is None else Found(static_file, cache_control)
 

@@ -7,6 +7,7 @@ version pruned later is checked again before it is served.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import NamedTuple, cast
 
@@ -14,6 +15,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 
 from . import release_tree, releases
 from .conf import conf
+
+logger = logging.getLogger("django_static_url_helper")
 
 
 class Kept(NamedTuple):
@@ -43,4 +46,13 @@ def kept() -> Kept | None:
         return None
     root = storage.release_root
     complete = (release.segment for release in release_tree.releases(storage, complete_only=True))
-    return Kept(root, segment, frozenset(complete))
+    found = Kept(root, segment, frozenset(complete))
+    if segment not in found.versions:
+        logger.warning(
+            "STATIC_URL carries version %s, which is not a complete release in %s: "
+            "its files are served uncached until collectstatic completes it and "
+            "the servers restart.",
+            segment,
+            root,
+        )
+    return found

@@ -7,6 +7,11 @@ from tests.settings import *  # noqa: F403
 from tests.settings import BASE_DIR, SECRET_KEY, STATIC_ROOT_URL
 
 DEBUG = False
+ROOT_URLCONF = "tests.urls_whitenoise"
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
+]
 STATIC_ROOT = os.environ["RELEASE_STATIC_ROOT"]
 STATICFILES_DIRS = [os.environ.get("RELEASE_SOURCE", str(BASE_DIR / "static"))]
 STORAGES = {
@@ -14,3 +19,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
 }
 STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID", SECRET_KEY)
+STATIC_VERSION_MISMATCH = os.environ.get("RELEASE_MISMATCH", "no-store")

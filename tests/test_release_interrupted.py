@@ -1,46 +1,53 @@
-"""A real collectstatic killed half-way leaves a version that nothing takes for complete."""
+"""A real collectstatic killed half-way leaves a version that nothing takes for complete.
+
+Release r1 is complete; collecting r2 (a big tree) is killed after a tenth of
+its files. gunicorn with the whitenoise middleware then serves both ways round.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from django.test import override_settings
 
 from django_static_url_helper import release_tree, url_helper, version
 from django_static_url_helper.releases import ReleaseStaticFilesStorage
 
 from . import servers
-from .release_support import KEY, collect, read_tree
+from .release_support import KEY, RELEASE_STORAGES, collect, make_tree, read_tree
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("forget_sources", "clean_argv")]
 FILES = 3000
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@pytest.fixture(scope="module")
-def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("big")
-    for number in range(FILES):
-        folder = source / f"dir{number % 30}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"file{number}.css").write_bytes(b"%d{}" % number + bytes(4096))
-    return source
+def segment(release_id: str) -> str:
+    url = url_helper.get_static_url_release("/static/", release_id, KEY)
+    return str(version.split_url(url).segment)
 
 
-def kill_half_way(root: Path, source: Path, release_id: str) -> None:
-    env = {
-        **os.environ,
+def env(root: Path, source: Path, release_id: str) -> dict[str, str]:
+    return {
         "DJANGO_SETTINGS_MODULE": "tests.release_settings",
         "RELEASE_STATIC_ROOT": str(root),
         "RELEASE_SOURCE": str(source),
         "RELEASE_ID": release_id,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def kill_half_way(root: Path, source: Path, release_id: str) -> None:
     args = [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v", "2"]
-    proc = subprocess.Popen(args, cwd=servers.ROOT, env=env, stdout=subprocess.PIPE)
+    full_env = {**os.environ, **env(root, source, release_id)}
+    proc = subprocess.Popen(args, cwd=servers.ROOT, env=full_env, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     copied = 0
     try:
@@ -55,29 +62,99 @@ def kill_half_way(root: Path, source: Path, release_id: str) -> None:
     assert proc.returncode == -signal.SIGKILL, f"collectstatic ended first ({copied} copied)"
 
 
-def test_a_killed_collect_is_incomplete_and_the_next_one_completes_it(
-    big_tree: Path, tmp_path: Path, settings
+class Killed(NamedTuple):
+    root: Path
+    big: Path
+    small: Path
+    names: list[str]
+    """Files the killed collect wrote that r1 has too (with other bytes)."""
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
+    tmp = tmp_path_factory.mktemp("killed")
+    big, small = tmp / "big", tmp / "small"
+    for number in range(FILES):
+        name = f"dir{number % 30}/file{number}.css"
+        make_tree(big, {name: b"%d{}" % number + bytes(4096)})
+        if number % 10 == 0:
+            make_tree(small, {name: b"r1 %d" % number})
+    root = tmp / "static-root"
+    with override_settings(
+        STORAGES=RELEASE_STORAGES,
+        STATIC_ROOT=root,
+        STATICFILES_DIRS=[small],
+        STATIC_URL=url_helper.get_static_url_release("/static/", "r1", KEY),
+    ):
+        collect()
+    kill_half_way(root, big, "r2")
+    half = read_tree(root / segment("r2"))
+    names = sorted(set(half) & set(read_tree(small)))
+    assert names, "the killed collect wrote none of r1's names"
+    return Killed(root, big, small, names)
+
+
+def gunicorn(killed: Killed, release_id: str, log: Path) -> Iterator[int]:
+    port = servers.free_port()
+    with servers.running(
+        servers.gunicorn_args(port), port, log, env(killed.root, killed.big, release_id)
+    ):
+        yield port
+
+
+@pytest.fixture(scope="module")
+def on_r1(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from gunicorn(killed, "r1", tmp_path_factory.mktemp("r1") / "gunicorn.log")
+
+
+@pytest.fixture(scope="module")
+def on_r2(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from gunicorn(killed, "r2", tmp_path_factory.mktemp("r2") / "gunicorn.log")
+
+
+def test_a_killed_collect_leaves_files_but_no_marker(killed: Killed, settings) -> None:  # type: ignore[no-untyped-def]
+    two = segment("r2")
+    assert 0 < len(read_tree(killed.root / two)) < FILES
+    assert not (killed.root / f"{two}.release.json").exists()
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = killed.root
+    storage = ReleaseStaticFilesStorage()
+    found = {release.segment: release.completed for release in release_tree.releases(storage)}
+    assert found.keys() == {segment("r1"), two}
+    assert found[two] is None
+    assert release_tree.read_marker(storage, two) is None
+
+
+def test_a_killed_release_is_not_served_as_kept(killed: Killed, on_r1: int) -> None:
+    for name in killed.names[:3]:
+        response = servers.request(on_r1, f"/static/{segment('r2')}/{name}")
+        assert response.status == 200
+        assert response.body == (killed.small / name).read_bytes()  # r1's file
+        assert response.header("Cache-Control") == "no-store"
+    response = servers.request(on_r1, f"/static/{segment('r1')}/{killed.names[0]}")
+    assert response.header("Cache-Control") == IMMUTABLE
+
+
+def test_a_server_started_on_a_killed_release_never_caches_it(killed: Killed, on_r2: int) -> None:
+    name = killed.names[0]
+    response = servers.request(on_r2, f"/static/{segment('r2')}/{name}")
+    assert response.status == 200
+    assert response.header("Cache-Control") == "no-store"
+    response = servers.request(on_r2, f"/static/{segment('r1')}/{name}")
+    assert response.body == (killed.small / name).read_bytes()
+    assert response.header("Cache-Control") == IMMUTABLE
+
+
+def test_the_next_collect_completes_the_killed_release(
+    killed: Killed, tmp_path: Path, settings
 ) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "static-root"
-    kill_half_way(root, big_tree, "big")
-    segment = version.split_url(url_helper.get_static_url_release("/static/", "big", KEY)).segment
-    assert segment is not None
-    assert os.listdir(root) == [segment]  # files, but no marker
-    assert 0 < len(read_tree(root / segment)) < FILES
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
-    }
+    shutil.copytree(killed.root, root)
+    settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = root
-    settings.STATICFILES_DIRS = [big_tree]
-    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "big", KEY)
-    storage = ReleaseStaticFilesStorage()
-    [found] = release_tree.releases(storage)
-    assert found.segment == segment
-    assert found.completed is None
-    assert release_tree.read_marker(storage, segment) is None
-
+    settings.STATICFILES_DIRS = [killed.big]
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r2", KEY)
     out = collect()
-    assert f"Release {segment} is complete." in out
+    assert f"Release {segment('r2')} is complete." in out
     assert "unmodified" in out  # what the killed run had fully written is kept
-    assert read_tree(root / segment) == read_tree(big_tree)
+    assert read_tree(root / segment("r2")) == read_tree(killed.big)

@@ -46,9 +46,12 @@ def test_nothing_is_kept_without_release_directories(settings) -> None:  # type:
     assert release_serving.kept() is None  # a bucket is served by its CDN
 
 
-def test_an_empty_static_root_keeps_nothing(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_static_root_keeps_nothing_and_says_so(
+    settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "missing"
     kept = release_serving.kept()
     assert kept is not None
     assert kept.versions == frozenset()
+    assert "not a complete release" in caplog.text

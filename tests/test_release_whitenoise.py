@@ -1,0 +1,141 @@
+"""Release directories served by the whitenoise middleware (Django test client)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from django_static_url_helper import url_helper, version
+
+from .release_support import KEY, RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
+
+pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
+IMMUTABLE = "public, max-age=31536000, immutable"
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware",
+]
+
+
+class Site:
+    def __init__(self, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        self.settings, self.tmp = settings, tmp_path
+        self.root = tmp_path / "static-root"
+        settings.DEBUG = False
+        settings.ROOT_URLCONF = "tests.urls_whitenoise"
+        settings.MIDDLEWARE = MIDDLEWARE
+        settings.STORAGES = RELEASE_STORAGES
+        settings.STATIC_ROOT = self.root
+        self.one = self.collect("r1", RELEASE_A)
+        self.two = self.collect("r2", RELEASE_B)
+        self.half = self.segment("r3")
+        make_tree(self.root / self.half, {"css/site.css": b"body { col"})
+
+    def segment(self, release_id: str) -> str:
+        url = url_helper.get_static_url_release("/static/", release_id, KEY)
+        self.settings.STATIC_URL = url
+        return str(version.split_url(url).segment)
+
+    def collect(self, release_id: str, files: dict[str, bytes]) -> str:
+        self.settings.STATICFILES_DIRS = [make_tree(self.tmp / release_id, files)]
+        segment = self.segment(release_id)
+        collect()
+        return segment
+
+    def get(self, path: str, current: str | None = None):  # type: ignore[no-untyped-def]
+        self.segment({self.one: "r1", self.two: "r2", self.half: "r3"}[current or self.two])
+        return read(Client().get(path))
+
+
+@pytest.fixture
+def site(settings, tmp_path: Path) -> Site:  # type: ignore[no-untyped-def]
+    return Site(settings, tmp_path)
+
+
+def read(response):  # type: ignore[no-untyped-def]
+    """The response with its whole body in ``.data``, its file closed."""
+    response.data = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return response
+
+
+def body(response) -> bytes:  # type: ignore[no-untyped-def]
+    return bytes(response.data)
+
+
+@pytest.mark.parametrize(
+    ("release", "name", "files"),
+    [
+        ("one", "css/site.css", RELEASE_A),
+        ("one", "old.txt", RELEASE_A),
+        ("two", "css/site.css", RELEASE_B),
+        ("two", "new.txt", RELEASE_B),
+    ],
+)
+def test_every_kept_release_is_served_with_its_own_bytes_forever(
+    site: Site, release: str, name: str, files: dict[str, bytes]
+) -> None:
+    response = site.get(f"/static/{getattr(site, release)}/{name}")
+    assert response.status_code == 200
+    assert body(response) == files[name]
+    assert response["Cache-Control"] == IMMUTABLE
+
+
+def test_a_file_another_release_has_is_a_404_in_this_one(site: Site) -> None:
+    response = site.get(f"/static/{site.two}/old.txt")
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_incomplete_release_is_not_served_as_kept(site: Site) -> None:
+    response = site.get(f"/static/{site.half}/css/site.css")
+    assert body(response) == RELEASE_B["css/site.css"]  # the current file, not the half
+    assert response["Cache-Control"] == "no-store"
+    site.settings.STATIC_VERSION_MISMATCH = "404"
+    assert site.get(f"/static/{site.half}/css/site.css").status_code == 404
+
+
+def test_unversioned_urls_get_the_current_release(site: Site) -> None:
+    response = site.get("/static/css/site.css")
+    assert body(response) == RELEASE_B["css/site.css"]
+    assert response["Cache-Control"] == "max-age=60, public"
+
+
+def test_markers_are_never_served(site: Site) -> None:
+    for path in (
+        f"/static/{site.one}.release.json",
+        f"/static/{site.two}/../{site.one}.release.json",
+    ):
+        response = site.get(path)
+        assert response.status_code == 404
+        assert b"completed" not in body(response)
+
+
+def test_a_release_pruned_after_start_falls_back_to_the_current_file(site: Site) -> None:
+    site.segment("r2")
+    client = Client()
+    assert read(client.get(f"/static/{site.one}/css/site.css"))["Cache-Control"] == IMMUTABLE
+    (site.root / f"{site.one}.release.json").unlink()
+    shutil.rmtree(site.root / site.one)
+    response = read(client.get(f"/static/{site.one}/css/site.css"))
+    assert body(response) == RELEASE_B["css/site.css"]
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_incomplete_current_release_is_never_cached(site: Site) -> None:
+    response = site.get(f"/static/{site.half}/css/site.css", current=site.half)
+    assert body(response) == b"body { col"
+    assert response["Cache-Control"] == "no-store"
+    site.settings.STATIC_VERSION_MISMATCH = "404"
+    response = site.get(f"/static/{site.half}/css/site.css", current=site.half)
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_older_current_release_still_serves_the_newer_one(site: Site) -> None:
+    # A rolling deploy: this server still runs r1; a page from an r2 server asks it.
+    response = site.get(f"/static/{site.two}/css/site.css", current=site.one)
+    assert body(response) == RELEASE_B["css/site.css"]
+    assert response["Cache-Control"] == IMMUTABLE
