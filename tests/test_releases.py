@@ -222,6 +222,17 @@ def test_the_stamp_command_leaves_the_stamp_to_collectstatic(site: Site) -> None
     assert not (site.tmp / "stamp.txt").exists()
 
 
+def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
+    site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", site.tmp / "s", KEY)
+    monkeypatch.setattr(url_helper, "_stamp_urls", {})
+    with pytest.raises(CommandError, match="was not computed by get_static_url_stamp"):
+        collect()
+    assert not site.root.exists()
+
+
 @pytest.mark.parametrize(
     ("make_url", "said"),
     [

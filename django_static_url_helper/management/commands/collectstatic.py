@@ -42,8 +42,13 @@ def plan(digest: str) -> Plan:
         # helper will return once the stamp holds this digest, with its own code.
         url = url_helper.stamp_url_for(static_url, digest)
         segment = version.split_url(url or "").segment
-        if segment is not None:
-            return Plan(segment, source.path)
+        if segment is None:
+            raise CommandError(
+                f"STATIC_URL {static_url!r} was not computed by get_static_url_stamp() "
+                f"in these settings, so the version of this release's content is "
+                f"unknown. Assign the helper's result to STATIC_URL unchanged."
+            )
+        return Plan(segment, source.path)
     if source is not None and source.kind in ("now", "file"):
         raise CommandError(
             f"STATIC_URL comes from get_static_url_{source.kind}(), whose version is "
