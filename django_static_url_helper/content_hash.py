@@ -22,6 +22,8 @@ _CHUNK = 1 << 18
 # Files per task: large enough that the pool costs little, small enough to balance.
 _BATCH = 32
 _MAX_WORKERS = 8
+# Below this many batches starting threads costs more than it saves.
+_MIN_PARALLEL_BATCHES = 4
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line ends
 
 
@@ -81,7 +83,7 @@ def hash_files(files: Iterable[tuple[str, str]], *, workers: int | None = None) 
     paths = [path for _rel, path in pairs]
     batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
     count = min(default_workers() if workers is None else max(1, workers), len(batches))
-    if count <= 1:
+    if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
         digests = _digest_batch(paths)
     else:
         # hashlib and file reads release the GIL, so threads overlap on several CPUs.

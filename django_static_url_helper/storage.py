@@ -61,7 +61,7 @@ class VersionedStaticFilesStorage(StaticFilesStorage):
         try:
             return self._urls[name]
         except KeyError:
-            self._urls.clear()
+            pass
         except TypeError:  # an unhashable name is answered, never kept
             return super().url(name)
         url = super().url(name)

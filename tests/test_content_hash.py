@@ -127,7 +127,7 @@ def test_the_digest_does_not_depend_on_the_number_of_threads(tmp_path: Path, wor
 
 def test_a_file_that_vanishes_while_threads_hash_is_an_error(tmp_path: Path) -> None:
     root = make_wide_tree(tmp_path / "t")
-    files = [(rel, str(root / rel)) for rel in ("b.js", "css/a.css")] * 40
+    files = [(rel, str(root / rel)) for rel in ("b.js", "css/a.css")] * 100
     files.append(("zz-gone.css", str(root / "gone.css")))
     with pytest.raises(FileNotFoundError, match="gone.css"):
         hash_files(files, workers=2)

@@ -115,6 +115,9 @@ def test_static_tag_renders_what_plain_storage_renders_under_override_settings()
 def test_the_memo_is_bounded_and_answers_stay_right_past_the_bound() -> None:
     ours = VersionedStaticFilesStorage(base_url="/s/", url_memo_size=3)
     plain = StaticFilesStorage(base_url="/s/")
+    for name in ["a.css", "b.css", "a.css", "c.css", "b.css"]:
+        ours.url(name)
+    assert sorted(ours._urls) == ["a.css", "b.css", "c.css"]  # kept up to the bound
     names = [f"f{i}.css" for i in range(10)] * 3
     assert [ours.url(n) for n in names] == [plain.url(n) for n in names]
     assert len(ours._urls) <= 3
