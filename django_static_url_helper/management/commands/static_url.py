@@ -1,4 +1,4 @@
-"""``manage.py static_url``: show the current version, write the content stamp."""
+"""``manage.py static_url``: show the version, write the content stamp, or collect and stamp."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import content_hash, url_helper
@@ -35,6 +36,17 @@ class Command(BaseCommand):
         )
         stamp.add_argument("--root", help="Folder to hash (default: STATIC_ROOT).")
         stamp.add_argument(
+            "--output",
+            help="Stamp file to write (default: the one STATIC_URL was computed from).",
+        )
+
+        collect = sub.add_parser(
+            "collect",
+            help="Run collectstatic, then write the stamp, in one process: the whole "
+            "deploy step with one Django start instead of two.",
+        )
+        collect.add_argument("--clear", action="store_true", help="Passed on to collectstatic.")
+        collect.add_argument(
             "--output",
             help="Stamp file to write (default: the one STATIC_URL was computed from).",
         )
@@ -81,6 +93,30 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         content_hash.write_stamp(output, digest)
         self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
+
+    def handle_collect(
+        self, *, clear: bool = False, output: str | None = None, **options: Any
+    ) -> None:
+        if output is None and _stamp_source() is None:
+            # Say so before copying anything: the stamp step would refuse anyway.
+            raise CommandError(
+                "STATIC_URL does not come from get_static_url_stamp(), so there is no "
+                "default stamp file: pass --output PATH, or run collectstatic alone."
+            )
+        call_command(
+            "collectstatic",
+            interactive=False,
+            clear=clear,
+            verbosity=options.get("verbosity", 1),
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )
+        self.handle_stamp(output=output)
+
+
+def _stamp_source() -> url_helper.Source | None:
+    source = url_helper.source_of(settings.STATIC_URL or "")
+    return source if source is not None and source.kind == "stamp" else None
 
 
 def _relative_to(path: str, root: str) -> str | None:
