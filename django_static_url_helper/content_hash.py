@@ -12,7 +12,6 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -86,6 +85,9 @@ def hash_files(files: Iterable[tuple[str, str]], *, workers: int | None = None) 
     if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
         digests = _digest_batch(paths)
     else:
+        # Imported here: settings.py imports this module at every boot, and never hashes.
+        from concurrent.futures import ThreadPoolExecutor
+
         # hashlib and file reads release the GIL, so threads overlap on several CPUs.
         with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
             digests = [digest for batch in pool.map(_digest_batch, batches) for digest in batch]
