@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import tree
 
-FULL_ROUNDS = 7
+FULL_ROUNDS = 9
 
 
 class Options(NamedTuple):

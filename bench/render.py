@@ -81,14 +81,14 @@ def main() -> None:
         template = Template("{% load static %}" + "".join(f'{{% static "{n}" %}}\n' for n in names))
         context = Context({})
         overrides = {}
-        for setup in SETUPS:
-            root = Path(tmp) / setup.label.split(",")[0].replace(" ", "-").replace(":", "")
+        for number, setup in enumerate(SETUPS):
+            root = Path(tmp) / f"static-root-{number}"
             override = override_settings(
                 STORAGES={"staticfiles": {"BACKEND": setup.backend}},
                 STATIC_URL=setup.static_url,
                 STATIC_ROOT=str(root),
             )
-            if setup.backend in (MANIFEST, WHITENOISE) and not root.exists():
+            if setup.backend in (MANIFEST, WHITENOISE):
                 with override:
                     call_command("collectstatic", interactive=False, verbosity=0)
             overrides[setup.label] = override
