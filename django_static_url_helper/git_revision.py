@@ -48,12 +48,17 @@ def _packed_ref(common: Path, ref: str) -> str | None:
     packed = common / "packed-refs"
     if not packed.is_file():
         return None
-    for line in packed.read_text().splitlines():
-        if line.startswith(("#", "^")):
-            continue
-        sha, _, name = line.partition(" ")
-        if name == ref:
-            return sha
+    data = packed.read_bytes()
+    # Repositories pack thousands of tags; finding the one line beats splitting them all.
+    needle = b" " + ref.encode()
+    at = data.find(needle)
+    while at != -1:
+        end = at + len(needle)
+        sha = data[data.rfind(b"\n", 0, at) + 1 : at]
+        whole_name = end == len(data) or data[end : end + 1] in (b"\n", b"\r")
+        if whole_name and not sha.startswith((b"#", b"^")) and b" " not in sha:
+            return sha.decode("ascii", "replace")
+        at = data.find(needle, at + 1)
     return None
 
 

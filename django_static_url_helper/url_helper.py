@@ -184,7 +184,10 @@ def get_static_url_git(
 def _producing_stamp() -> bool:
     """True in the deploy commands that run before the stamp exists."""
     args = sys.argv[1:3]
-    return args[:1] == ["collectstatic"] or args == ["static_url", "stamp"]
+    return args[:1] == ["collectstatic"] or args in (
+        ["static_url", "stamp"],
+        ["static_url", "collect"],
+    )
 
 
 def get_static_url_stamp(

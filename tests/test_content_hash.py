@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_static_url_helper.content_hash import hash_files, hash_tree, read_stamp, write_stamp
+from django_static_url_helper.content_hash import (
+    default_workers,
+    hash_files,
+    hash_tree,
+    read_stamp,
+    write_stamp,
+)
 
 
 def make_tree(root: Path) -> Path:
@@ -94,3 +100,39 @@ def test_hash_files_equals_hash_tree_whatever_the_order_and_location(tmp_path: P
     files = [("b.js", str(root / "b.js")), ("img/deep/c.png", str(root / "img/deep/c.png"))]
     files.append(("css/a.css", str(elsewhere)))  # same bytes, other folder (a finder's source)
     assert hash_files(reversed(files)) == hash_tree(root)
+
+
+def test_the_digest_of_a_known_tree_never_changes(tmp_path: Path) -> None:
+    # Stamps written by earlier releases must stay valid: the format is frozen.
+    digest = "fdc1a04e5e8b348fdfce1bac5d9f6a69f6214c32d784e9cd07b927a98a832cd2"
+    assert hash_tree(make_tree(tmp_path / "t")) == digest
+
+
+def make_wide_tree(root: Path, count: int = 150) -> Path:
+    make_tree(root)
+    for i in range(count):
+        path = root / f"many/{i % 7}/f{i}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes([i % 256]) * (i * 97))
+    (root / "é ü.css").write_text("x")
+    return root
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 64, 0, None])
+def test_the_digest_does_not_depend_on_the_number_of_threads(tmp_path: Path, workers) -> None:  # type: ignore[no-untyped-def]
+    root = make_wide_tree(tmp_path / "t")
+    expected = "cb2a4c8b54304a62ead81d5e65fce8b550901d8493fc5baba4bac7ae70d247f6"
+    assert hash_tree(root, workers=workers) == expected
+
+
+def test_a_file_that_vanishes_while_threads_hash_is_an_error(tmp_path: Path) -> None:
+    root = make_wide_tree(tmp_path / "t")
+    files = [(rel, str(root / rel)) for rel in ("b.js", "css/a.css")] * 100
+    files.append(("zz-gone.css", str(root / "gone.css")))
+    with pytest.raises(FileNotFoundError, match="gone.css"):
+        hash_files(files, workers=2)
+
+
+def test_default_workers_is_the_usable_cpus_capped() -> None:
+    assert 1 <= default_workers() <= 8
+    assert default_workers() <= (os.cpu_count() or 1)

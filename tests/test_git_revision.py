@@ -131,3 +131,25 @@ def test_a_gitdir_file_pointing_nowhere_is_an_error(tmp_path: Path) -> None:
 def test_not_a_checkout(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="get_static_url_env"):
         read_revision(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "packed",
+    [
+        "{b} refs/heads/xmain\n{a} refs/heads/main\n",
+        "# refs/heads/main\n{b} refs/heads/main/sub\n{a} refs/heads/main",
+        "{b} refs/tags/t refs/heads/main\r\n{a} refs/heads/main\r\n^{b}\r\n",
+        "".join(f"{i:040x} refs/tags/v{i}\n" for i in range(5000)) + "{a} refs/heads/main\n",
+    ],
+)
+def test_packed_refs_find_the_exact_name_only(tmp_path: Path, packed: str) -> None:
+    git_dir = fake_git_dir(tmp_path, "ref: refs/heads/main")
+    (git_dir / "packed-refs").write_text(packed.replace("{a}", SHA_A).replace("{b}", SHA_B))
+    assert read_revision(tmp_path) == SHA_A
+
+
+def test_a_name_that_only_ends_like_the_branch_is_not_the_branch(tmp_path: Path) -> None:
+    git_dir = fake_git_dir(tmp_path, "ref: refs/heads/main")
+    (git_dir / "packed-refs").write_text(f"{SHA_B} refs/heads/xmain\n# refs/heads/main\n")
+    with pytest.raises(ImproperlyConfigured, match="which has no commit"):
+        read_revision(tmp_path)

@@ -1,0 +1,81 @@
+"""The recommended static files storage: ``{% static %}`` at the cost of a dictionary lookup.
+
+With the version in ``STATIC_URL`` no file needs a per-file hash, so the URL
+of a name depends on the name and ``STATIC_URL`` alone. Plain
+StaticFilesStorage quotes the name and joins it to ``STATIC_URL`` on every
+call, which is most of what ``{% static %}`` costs; this storage does that
+once per name.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import StaticFilesStorage
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+__all__ = ["DEFAULT_URL_MEMO_SIZE", "VersionedStaticFilesStorage"]
+
+DEFAULT_URL_MEMO_SIZE = 4096
+
+
+class VersionedStaticFilesStorage(StaticFilesStorage):
+    """StaticFilesStorage that remembers the URL of every name it was asked for.
+
+    ``url(name)`` returns exactly what StaticFilesStorage returns, for every
+    name. Without an explicit ``base_url`` the storage follows ``STATIC_URL``
+    when it changes (``override_settings``). ``url_memo_size`` (an OPTIONS key
+    in ``STORAGES``) bounds how many names are kept.
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        base_url: str | None = None,
+        *args: Any,
+        url_memo_size: int = DEFAULT_URL_MEMO_SIZE,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(location, base_url, *args, **kwargs)
+        if isinstance(url_memo_size, bool) or not isinstance(url_memo_size, int):
+            raise ImproperlyConfigured(
+                f"VersionedStaticFilesStorage: url_memo_size must be a whole number, "
+                f"got {url_memo_size!r}. Set it in STORAGES['staticfiles']['OPTIONS'], "
+                f"e.g. {{'url_memo_size': {DEFAULT_URL_MEMO_SIZE}}}."
+            )
+        if url_memo_size < 1:
+            raise ImproperlyConfigured(
+                f"VersionedStaticFilesStorage: url_memo_size must be at least 1, got "
+                f"{url_memo_size}. Use StaticFilesStorage to keep no URL at all."
+            )
+        self.url_memo_size = url_memo_size
+        self._follows_static_url = base_url is None
+        self._urls: dict[Any, str] = {}
+        # A weak receiver: it goes away with the storage.
+        setting_changed.connect(self._static_url_changed)
+
+    def url(self, name: str | None) -> str:
+        try:
+            return self._urls[name]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable name is answered, never kept
+            return super().url(name)
+        url = super().url(name)
+        if len(self._urls) >= self.url_memo_size:
+            # Templates name a fixed set of files; a full memo means names from
+            # elsewhere (user input), so start over instead of growing.
+            self._urls.clear()
+        self._urls[name] = url
+        return url
+
+    def _static_url_changed(self, *, setting: str, **kwargs: Any) -> None:
+        if setting != "STATIC_URL":
+            return
+        if self._follows_static_url:
+            self._base_url = settings.STATIC_URL
+            self.__dict__.pop("base_url", None)
+        self._urls.clear()

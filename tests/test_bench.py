@@ -1,0 +1,82 @@
+"""The benchmarks run and print their tables. Nothing here is timed: figures live in bench/."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import tree
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_the_tree_is_the_same_every_time(tmp_path: Path) -> None:
+    one = tree.generate(tmp_path / "one", tree.QUICK)
+    two = tree.generate(tmp_path / "two", tree.QUICK)
+    assert one.names == two.names
+    for name in one.names:
+        assert (one.root / name).read_bytes() == (two.root / name).read_bytes(), name
+    assert len(one.names) == 40
+    assert sum((one.root / n).stat().st_size for n in one.names) == one.total_bytes
+
+
+def test_every_url_in_the_css_names_a_file_of_the_tree(tmp_path: Path) -> None:
+    # ManifestStaticFilesStorage refuses a url() to a missing file.
+    synthetic = tree.generate(tmp_path / "t", tree.QUICK)
+    found = 0
+    for name in synthetic.css:
+        css = (synthetic.root / name).read_text()
+        for ref in re.findall(r'url\("([^"]+)"\)', css):
+            found += 1
+            assert (synthetic.root / name).parent.joinpath(ref).resolve().is_file(), (name, ref)
+    assert found > 0
+
+
+def test_the_full_tree_has_the_stated_shape() -> None:
+    assert tree.FULL.css + tree.FULL.js + tree.FULL.images == 3040
+    assert tree.FULL.total_bytes == 81_000_000
+
+
+def test_quick_run_prints_every_figure_table() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--only",
+            "render",
+            "deploy",
+            "stamp",
+            "boot",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for figure in ("Figure 1", "Figure 2", "Figure 3", "Figure 4"):
+        assert f"# {figure}: " in out
+    for row in (
+        "ours: VersionedStaticFilesStorage, versioned STATIC_URL",
+        "collectstatic, ManifestStaticFilesStorage",
+        "ours: static_url collect (one process)",
+        "cat of every file",
+        "git (10,000 packed refs)",
+    ):
+        assert re.search(rf"^{re.escape(row)}\s+\d", out, re.MULTILINE), row
+    assert out.count("not judged on a quick run") == 6
+    assert "FAILED" not in out
+
+
+def test_run_lists_the_serving_benchmarks_when_present() -> None:
+    listed = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    serving = sorted(path.stem for path in BENCH.glob("serve_*.py"))
+    assert listed == ["render", "deploy", "stamp", "boot", *serving]
