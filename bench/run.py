@@ -1,7 +1,7 @@
 """Run every benchmark of ``bench/`` in turn and print their tables (``make bench``).
 
 Figures 1 to 4 (render, deploy, stamp, boot), then every ``serve_*.py``
-present (figure 5, serving). Each script runs in its own process and takes
+present (figure 5, serving), then ``recollect`` (release directories). Each script runs in its own process and takes
 the same ``--quick`` flag: a tiny input and one round, to check it runs.
 
     python bench/run.py [--quick] [--only NAME ...] [--list]
@@ -25,6 +25,7 @@ def scripts() -> dict[str, Path]:
     """Benchmark name -> script, in the order they run."""
     found = {name: HERE / f"{name}.py" for name in FIGURES}
     found.update((path.stem, path) for path in sorted(HERE.glob("serve_*.py")))
+    found["recollect"] = HERE / "recollect.py"
     return found
 
 

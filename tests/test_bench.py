@@ -71,7 +71,7 @@ def test_quick_run_prints_every_figure_table() -> None:
     assert "FAILED" not in out
 
 
-def test_run_lists_the_serving_benchmarks_when_present() -> None:
+def test_run_lists_every_benchmark() -> None:
     listed = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--list"],
         capture_output=True,
@@ -79,4 +79,5 @@ def test_run_lists_the_serving_benchmarks_when_present() -> None:
         check=True,
     ).stdout.split()
     serving = sorted(path.stem for path in BENCH.glob("serve_*.py"))
-    assert listed == ["render", "deploy", "stamp", "boot", *serving]
+    assert serving == ["serve_nginx", "serve_whitenoise"]
+    assert listed == ["render", "deploy", "stamp", "boot", *serving, "recollect"]

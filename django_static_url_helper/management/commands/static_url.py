@@ -206,6 +206,7 @@ class Command(BaseCommand):
                 if not dry_run:
                     release_prune.delete(storage, decision.segment)
             self.stdout.write(f"{action:<12} {decision.segment}  ({decision.reason})")
+
     def handle_collect(
         self, *, clear: bool = False, output: str | None = None, **options: Any
     ) -> None:
