@@ -1,8 +1,9 @@
 """Run every benchmark of ``bench/`` in turn and print their tables (``make bench``).
 
 Figures 1 to 4 (render, deploy, stamp, boot), then every ``serve_*.py``
-present (figure 5, serving), then ``recollect`` (release directories). Each script runs in its own process and takes
-the same ``--quick`` flag: a tiny input and one round, to check it runs.
+present (figure 5, serving), then ``recollect`` (release directories). Each
+script runs in its own process and takes the same ``--quick`` flag: a tiny
+input and one round, to check it runs.
 
     python bench/run.py [--quick] [--only NAME ...] [--list]
 """
