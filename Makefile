@@ -17,8 +17,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	cd example && ../$(BIN)/python manage.py collectstatic --noinput -v0
-	cd example && ../$(BIN)/python manage.py static_url stamp
+	cd example && ../$(BIN)/python manage.py static_url collect
 	@echo
 	@echo "  Demo site: http://127.0.0.1:$(DEMO_PORT)/   (Ctrl-C stops it)"
 	@echo
