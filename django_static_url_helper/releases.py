@@ -98,7 +98,7 @@ class ReleaseStorageMixin(Storage):
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         """django-storages' upload parameters: files of a version are immutable."""
         params: dict[str, Any] = super().get_object_parameters(name)  # type: ignore[misc]
-        cache = f"public, max-age={conf.immutable_max_age}, immutable" if _scope.get() else None
+        cache = conf.immutable_cache_control if _scope.get() else None
         params.setdefault("CacheControl", cache or "no-cache")
         return params
 
