@@ -151,6 +151,31 @@ def test_git_revision_of_a_real_checkout_matches_the_release(tmp_path: Path) -> 
     assert url == url_helper.get_static_url_release("/static/", sha, "secret")
 
 
+def test_git_records_the_resolved_checkout(tmp_path: Path) -> None:
+    from tests.test_git_revision import make_repo
+
+    (tmp_path / "repo" / "app").mkdir(parents=True)
+    make_repo(tmp_path / "repo")
+    url = url_helper.get_static_url_git("/static/", tmp_path / "repo" / "app" / "..")
+    assert url_helper.source_of(url) == url_helper.Source("git", str((tmp_path / "repo").resolve()))
+
+
+def test_git_needs_the_checkout_named() -> None:
+    with pytest.raises(TypeError, match="checkout"):
+        url_helper.get_static_url_git("/static/")  # type: ignore[call-arg]
+
+
+def test_git_refuses_a_checkout_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_git_revision import make_repo
+
+    make_repo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ImproperlyConfigured, match=r"checkout '\.' is relative.*absolute path"):
+        url_helper.get_static_url_git("/static/", ".")
+
+
 def test_git_outside_a_checkout_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="not inside a git checkout"):
         url_helper.get_static_url_git("/static/", tmp_path)
