@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import content_hash, nginx, release_prune, releases, url_helper
 from ...conf import conf
+from .collectstatic import Command as CollectCommand
 
 
 class Command(BaseCommand):
@@ -227,8 +228,10 @@ class Command(BaseCommand):
                 "STATIC_URL does not come from get_static_url_stamp(), so there is no "
                 "default stamp file: pass --output PATH, or run collectstatic alone."
             )
+        collect = CollectCommand()
+        collect.stamp_follows = True
         call_command(
-            "collectstatic",
+            collect,
             interactive=False,
             clear=clear,
             verbosity=options.get("verbosity", 1),
