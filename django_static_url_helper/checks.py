@@ -177,23 +177,11 @@ def _policy_errors(properties: tuple[str, ...], code: str) -> list[CheckMessage]
     return errors
 
 
-def _release_storage_class() -> type | None:
-    from django.core.files.storage import storages
-    from django.utils.module_loading import import_string
-
-    from .releases import ReleaseStorageMixin
-
-    backends = getattr(storages, "backends", {})
-    try:
-        backend = import_string(backends["staticfiles"]["BACKEND"])
-    except (ImportError, KeyError):
-        return None  # Django reports an unusable STORAGES itself
-    return backend if issubclass(backend, ReleaseStorageMixin) else None
-
-
 def check_release_app_order(**kwargs: Any) -> list[CheckMessage]:
     """E003: a release storage, but Django's collectstatic would run instead of ours."""
-    backend = _release_storage_class()
+    from .releases import storage_class
+
+    backend = storage_class()
     if backend is None or not _listed_below_staticfiles():
         return []
     return [
@@ -213,15 +201,16 @@ def check_release_collected(**kwargs: Any) -> list[CheckMessage]:
     from django.core.files.storage import FileSystemStorage
 
     from . import release_tree
+    from .releases import storage_class
 
-    backend = _release_storage_class()
+    backend = storage_class()
     segment = conf.static_url.segment
     if settings.DEBUG or backend is None or segment is None:
         return []
     if not issubclass(backend, FileSystemStorage) or not settings.STATIC_ROOT:
         return []  # a bucket is not listed at every start
     root = getattr(staticfiles_storage, "release_root", "")
-    marker = os.path.join(root, release_tree.marker_name(segment))
+    marker = release_tree.marker_path(root, segment)
     if os.path.isfile(marker):
         return []
     return [

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.template import Context, Engine, Template
 
-from . import nginx_values, release_serving, version
+from . import nginx_values, release_serving, release_tree, version
 from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch_policy, seconds
 
 TEMPLATE = "nginx.conf.template"
@@ -124,7 +124,7 @@ def _release_versions(block: Block) -> list[dict[str, str]]:
         {
             "segment": segment,
             "root": nginx_values.quoted_path(
-                os.path.join(block.root, segment), "STATIC_ROOT", directory=True
+                release_tree.folder(block.root, segment, local=True), "STATIC_ROOT", directory=True
             ),
         }
         for segment in ordered

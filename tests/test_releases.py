@@ -315,6 +315,9 @@ def test_configured_tells_a_release_storage_from_another(settings) -> None:  # t
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     assert not releases.configured()
+    assert releases.storage_class() is None
+    settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
+    assert not releases.configured()  # Django itself says the storage is missing
 
 
 def test_static_url_collect_collects_a_stamp_release_in_one_step(
