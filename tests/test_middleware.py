@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http.response import HttpResponseBase
 from django.test import Client
-from whitenoise.middleware import WhiteNoiseMiddleware
 
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from tests.collected import (
@@ -337,10 +336,6 @@ def test_invalid_mismatch_setting_stops_start_up(settings: Any) -> None:
     settings.STATIC_VERSION_MISMATCH = "410"
     with pytest.raises(ImproperlyConfigured, match="STATIC_VERSION_MISMATCH is '410'"):
         VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
-
-
-def test_is_a_drop_in_for_whitenoise_middleware() -> None:
-    assert issubclass(VersionedWhiteNoiseMiddleware, WhiteNoiseMiddleware)
 
 
 def test_indexes_files_under_the_unversioned_prefix(settings: Any) -> None:
