@@ -369,3 +369,14 @@ def test_explicit_whitenoise_static_prefix_loses_its_segment(settings: Any) -> N
     settings.WHITENOISE_STATIC_PREFIX = f"/static/{CURRENT}/"
     middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     assert middleware.static_prefix == "/static/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("STATIC_VERSION_MAX_AGE", "abc"), ("STATIC_VERSION_HEADER", "")]
+)
+def test_an_invalid_policy_setting_stops_start_up_saying_how_to_fix_it(
+    settings: Any, name: str, value: object
+) -> None:
+    setattr(settings, name, value)
+    with pytest.raises(ImproperlyConfigured, match=f"{name} {value!r}|{name} is {value!r}"):
+        VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
