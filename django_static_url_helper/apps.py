@@ -19,3 +19,4 @@ class StaticUrlHelperConfig(AppConfig):
         checks.register(package_checks.check_mismatch_setting)
         checks.register(package_checks.check_release_app_order)
         checks.register(package_checks.check_release_collected)
+        checks.register(package_checks.check_policy_settings)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any, get_args
+from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.checks import CheckMessage, Error, Warning
 
 from . import url_helper, version
-from .conf import Mismatch, conf
+from .conf import InvalidSetting, conf
 
 _ID = "django_static_url_helper.%s"
 
@@ -63,20 +64,31 @@ def check_source(**kwargs: Any) -> list[CheckMessage]:
     return messages
 
 
+_OURS, _STATICFILES = "django_static_url_helper", "django.contrib.staticfiles"
+
+
+def _listed_below_staticfiles() -> bool:
+    """True when both apps are installed and ours comes after staticfiles.
+
+    Compared by app name, so an entry that names an AppConfig counts too.
+    """
+    names = [config.name for config in django_apps.get_app_configs()]
+    if _OURS not in names or _STATICFILES not in names:
+        return False
+    return names.index(_OURS) > names.index(_STATICFILES)
+
+
 def check_app_order(**kwargs: Any) -> list[CheckMessage]:
     """W004: listed below staticfiles, so runserver uses Django's own static handler."""
-    apps = list(settings.INSTALLED_APPS)
-    ours, theirs = "django_static_url_helper", "django.contrib.staticfiles"
-    if not settings.DEBUG or ours not in apps or theirs not in apps:
-        return []
-    if apps.index(ours) < apps.index(theirs):
+    if not settings.DEBUG or not _listed_below_staticfiles():
         return []
     return [
         Warning(
-            f"{ours!r} is listed after {theirs!r} in INSTALLED_APPS, so runserver "
-            f"serves only the current static version and answers some malformed "
-            f"static paths with a 500.",
-            hint=f"Move {ours!r} above {theirs!r}.",
+            f"{_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, so "
+            f"runserver serves static files with Django's own handler, which answers "
+            f"some malformed static paths (e.g. '..' or a NUL byte) with a 500 "
+            f"instead of a 404.",
+            hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
             id=_ID % "W004",
         )
     ]
@@ -147,47 +159,37 @@ def check_middleware(**kwargs: Any) -> list[CheckMessage]:
 
 def check_mismatch_setting(**kwargs: Any) -> list[CheckMessage]:
     """E002: STATIC_VERSION_MISMATCH is neither "no-store" nor "404"."""
-    value = conf.mismatch
-    choices = get_args(Mismatch)
-    if value in choices:
-        return []
-    return [
-        Error(
-            f"STATIC_VERSION_MISMATCH is {value!r}, which is not one of {choices!r}.",
-            hint="Use 'no-store' (default: a request for another version gets the "
-            "current file, which no cache keeps) or '404' (it gets a 404).",
-            id=_ID % "E002",
-        )
-    ]
+    return _policy_errors(("mismatch",), "E002")
 
 
-def _release_storage_class() -> type | None:
-    from django.core.files.storage import storages
-    from django.utils.module_loading import import_string
+def check_policy_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E004: STATIC_VERSION_MAX_AGE, _UNVERSIONED_MAX_AGE or _HEADER has an unusable value."""
+    return _policy_errors(("immutable_max_age", "unversioned_max_age", "header"), "E004")
 
-    from .releases import ReleaseStorageMixin
 
-    backends = getattr(storages, "backends", {})
-    try:
-        backend = import_string(backends["staticfiles"]["BACKEND"])
-    except (ImportError, KeyError):
-        return None  # Django reports an unusable STORAGES itself
-    return backend if issubclass(backend, ReleaseStorageMixin) else None
+def _policy_errors(properties: tuple[str, ...], code: str) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for name in properties:
+        try:
+            getattr(conf, name)
+        except InvalidSetting as exc:
+            errors.append(Error(exc.problem, hint=exc.fix, id=_ID % code))
+    return errors
 
 
 def check_release_app_order(**kwargs: Any) -> list[CheckMessage]:
     """E003: a release storage, but Django's collectstatic would run instead of ours."""
-    backend = _release_storage_class()
-    apps = list(settings.INSTALLED_APPS)
-    ours, theirs = "django_static_url_helper", "django.contrib.staticfiles"
-    if backend is None or theirs not in apps or apps.index(ours) < apps.index(theirs):
+    from .releases import storage_class
+
+    backend = storage_class()
+    if backend is None or not _listed_below_staticfiles():
         return []
     return [
         Error(
             f"STORAGES['staticfiles'] is the release storage {backend.__name__}, but "
-            f"{ours!r} is listed after {theirs!r} in INSTALLED_APPS, so collectstatic "
-            f"is Django's, which cannot collect a release.",
-            hint=f"Move {ours!r} above {theirs!r}.",
+            f"{_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, so "
+            f"collectstatic is Django's, which cannot collect a release.",
+            hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
             id=_ID % "E003",
         )
     ]
@@ -199,15 +201,16 @@ def check_release_collected(**kwargs: Any) -> list[CheckMessage]:
     from django.core.files.storage import FileSystemStorage
 
     from . import release_tree
+    from .releases import storage_class
 
-    backend = _release_storage_class()
+    backend = storage_class()
     segment = conf.static_url.segment
     if settings.DEBUG or backend is None or segment is None:
         return []
     if not issubclass(backend, FileSystemStorage) or not settings.STATIC_ROOT:
         return []  # a bucket is not listed at every start
     root = getattr(staticfiles_storage, "release_root", "")
-    marker = os.path.join(root, release_tree.marker_name(segment))
+    marker = release_tree.marker_path(root, segment)
     if os.path.isfile(marker):
         return []
     return [

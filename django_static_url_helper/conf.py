@@ -1,17 +1,72 @@
 """Run-time settings of the package, read on every access so override_settings works.
 
 Settings helpers in ``url_helper`` run before settings exist and never come here.
+Every serving policy setting is validated here, once, for the middleware, the
+release storages, the nginx block and the system check alike.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Literal, get_args
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from . import version
 
 Mismatch = Literal["no-store", "404"]
+
+# What nginx's add_header and every HTTP stack take as a header name.
+_HEADER_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class InvalidSetting(ImproperlyConfigured):
+    """A policy setting with a value the package cannot serve with."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem} {fix}")
+        self.problem = problem
+        self.fix = fix
+
+
+def mismatch_policy(value: object) -> Mismatch:
+    """``value`` if it is a STATIC_VERSION_MISMATCH choice, else InvalidSetting."""
+    choices: tuple[Mismatch, ...] = get_args(Mismatch)
+    if value not in choices:
+        raise InvalidSetting(
+            f"STATIC_VERSION_MISMATCH is {value!r}: use 'no-store' or '404'.",
+            "Set it in settings.py to 'no-store' (default: a request for another "
+            "version gets the current file, which no cache keeps) or '404' (it gets a 404).",
+        )
+    return value
+
+
+def seconds(value: object, setting: str) -> int:
+    """``value`` if it is a whole number of seconds, 0 or more, else InvalidSetting."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidSetting(
+            f"{setting} is {value!r}: use a whole number of seconds, 0 or more.",
+            f"Set it in settings.py to an int, e.g. {setting} = 3600 for an hour.",
+        )
+    return value
+
+
+def header_name(value: object) -> str | None:
+    """``value`` if it is a header name or None, else InvalidSetting."""
+    if value is not None and not (isinstance(value, str) and _HEADER_RE.fullmatch(value)):
+        raise InvalidSetting(
+            f"STATIC_VERSION_HEADER {value!r} is not a header name: use letters, "
+            f"digits, '-' and '_' (e.g. 'X-Static-Version'), or None to send none.",
+            "Fix STATIC_VERSION_HEADER in settings.py; an invalid name would be "
+            "refused by nginx and by HTTP clients.",
+        )
+    return value
+
+
+def immutable_cache_control(max_age: int) -> str:
+    """Cache-Control of a file served (or uploaded) under its own version."""
+    return f"public, max-age={max_age}, immutable"
 
 
 class Settings:
@@ -27,22 +82,32 @@ class Settings:
         ``"no-store"``: the current file, marked so no cache keeps it under that
         version (a page from before the deploy keeps working). ``"404"``: a 404.
         """
-        return getattr(settings, "STATIC_VERSION_MISMATCH", "no-store")
+        return mismatch_policy(getattr(settings, "STATIC_VERSION_MISMATCH", "no-store"))
 
     @property
     def immutable_max_age(self) -> int:
         """max-age, in seconds, of files served under their own version."""
-        return int(getattr(settings, "STATIC_VERSION_MAX_AGE", 31536000))
+        return seconds(
+            getattr(settings, "STATIC_VERSION_MAX_AGE", 31536000), "STATIC_VERSION_MAX_AGE"
+        )
+
+    @property
+    def immutable_cache_control(self) -> str:
+        """Cache-Control of a file served (or uploaded) under its own version."""
+        return immutable_cache_control(self.immutable_max_age)
 
     @property
     def header(self) -> str | None:
         """Response header that carries the current version; None to send none."""
-        return getattr(settings, "STATIC_VERSION_HEADER", "X-Static-Version")
+        return header_name(getattr(settings, "STATIC_VERSION_HEADER", "X-Static-Version"))
 
     @property
     def unversioned_max_age(self) -> int:
         """max-age, in seconds, of files requested without a version (nginx block)."""
-        return int(getattr(settings, "STATIC_VERSION_UNVERSIONED_MAX_AGE", 60))
+        return seconds(
+            getattr(settings, "STATIC_VERSION_UNVERSIONED_MAX_AGE", 60),
+            "STATIC_VERSION_UNVERSIONED_MAX_AGE",
+        )
 
 
 conf = Settings()

@@ -10,7 +10,7 @@ its version calls for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, get_args
+from typing import Any, NamedTuple
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
     ) from exc
 
 from . import release_serving, version
-from .conf import Mismatch, conf
+from .conf import conf
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
 
@@ -62,17 +62,6 @@ class _UnversionedSettings:
         return value
 
 
-def check_mismatch(value: object) -> Mismatch:
-    """Return a valid ``STATIC_VERSION_MISMATCH`` value, or raise saying how to fix it."""
-    choices: tuple[Mismatch, ...] = get_args(Mismatch)
-    if value not in choices:
-        raise ImproperlyConfigured(
-            f"STATIC_VERSION_MISMATCH is {value!r}: set it to 'no-store' (serve the "
-            f"current file, uncached, for another version) or '404'."
-        )
-    return value
-
-
 class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
@@ -91,9 +80,9 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         wrapped = django_settings if settings is None else settings
         super().__init__(get_response, settings=_UnversionedSettings(wrapped))
         # Read once: the request path must not pay for settings lookups.
-        self.mismatch_404 = check_mismatch(conf.mismatch) == "404"
+        self.mismatch_404 = conf.mismatch == "404"
         self.segment = conf.static_url.segment
-        self.immutable = f"public, max-age={conf.immutable_max_age}, immutable"
+        self.immutable = conf.immutable_cache_control
         header = conf.header
         self.version_header = (header, self.segment) if header and self.segment else None
         self.prefix_length = len(self.static_prefix)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -21,8 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.template import Context, Engine, Template
 
-from . import nginx_values, release_serving, version
-from .conf import Mismatch, conf
+from . import nginx_values, release_serving, release_tree, version
+from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch_policy, seconds
 
 TEMPLATE = "nginx.conf.template"
 NOT_FOUND_LOCATION = "@static_url_not_found"
@@ -76,10 +75,8 @@ def render(block: Block) -> str:
             f"{block.current!r} is not a version segment ({version.SEGMENT_LENGTH} "
             f"lowercase hex digits); STATIC_URL must end with one."
         )
-    if block.mismatch not in ("no-store", "404"):
-        raise ImproperlyConfigured(
-            f"STATIC_VERSION_MISMATCH is {block.mismatch!r}: use 'no-store' or '404'."
-        )
+    mismatch = mismatch_policy(block.mismatch)
+    max_age = seconds(block.max_age, "STATIC_VERSION_MAX_AGE")
     context: dict[str, Any] = {
         "static_url": base + block.current + "/",
         "base": base,
@@ -89,16 +86,17 @@ def render(block: Block) -> str:
         "root": root,
         "versions": versions,
         "releases": block.releases is not None,
-        "mismatch": block.mismatch,
+        "mismatch": mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
         "not_found": NOT_FOUND_LOCATION,
         # Strings: the template engine would localize numbers ("31,536,000").
-        "max_age": str(nginx_values.seconds(block.max_age, "STATIC_VERSION_MAX_AGE")),
+        "max_age": str(max_age),
+        "immutable_cache_control": immutable_cache_control(max_age),
         "unversioned_max_age": str(
-            nginx_values.seconds(block.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE")
+            seconds(block.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE")
         ),
-        "version_header": nginx_values.header_name(block.version_header),
+        "version_header": header_name(block.version_header),
         "headers_include": block.headers_include
         and nginx_values.quoted_path(block.headers_include, "--headers-include"),
         "server": block.server
@@ -126,7 +124,7 @@ def _release_versions(block: Block) -> list[dict[str, str]]:
         {
             "segment": segment,
             "root": nginx_values.quoted_path(
-                os.path.join(block.root, segment), "STATIC_ROOT", directory=True
+                release_tree.folder(block.root, segment, local=True), "STATIC_ROOT", directory=True
             ),
         }
         for segment in ordered
@@ -179,10 +177,8 @@ def block_from_settings(
         root=kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT)),
         current=segment,
         mismatch=conf.mismatch,
-        max_age=_seconds_setting(lambda: conf.immutable_max_age, "STATIC_VERSION_MAX_AGE"),
-        unversioned_max_age=_seconds_setting(
-            lambda: conf.unversioned_max_age, "STATIC_VERSION_UNVERSIONED_MAX_AGE"
-        ),
+        max_age=conf.immutable_max_age,
+        unversioned_max_age=conf.unversioned_max_age,
         version_header=conf.header,
         headers_include=headers_include,
         server=server,
@@ -193,11 +189,3 @@ def _is_this_site(host: str) -> bool:
     # "*" would accept a CDN's host too: only hosts listed by name count.
     named = [allowed for allowed in settings.ALLOWED_HOSTS if allowed != "*"]
     return validate_host(host, named)
-
-
-def _seconds_setting(read: Callable[[], int], name: str) -> int:
-    try:
-        return read()
-    except (TypeError, ValueError):
-        # Let the renderer's own check word the message.
-        return nginx_values.seconds(getattr(settings, name), name)

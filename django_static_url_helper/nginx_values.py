@@ -13,7 +13,6 @@ from django.core.exceptions import ImproperlyConfigured
 # Characters allowed in the location path: they need no quoting in nginx
 # config, no percent-decoding, and only "." needs escaping in a regex.
 _PATH_RE = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")
-_HEADER_RE = re.compile(r"[A-Za-z0-9-]+")
 _LISTEN_RE = re.compile(r"[A-Za-z0-9_.:\[\]=-]+(?: [A-Za-z0-9_.:=-]+)*")
 _SERVER_NAME_RE = re.compile(r"[A-Za-z0-9_.*~-]+(?: [A-Za-z0-9_.*~-]+)*")
 _HOST_PORT_RE = re.compile(r"[A-Za-z0-9.-]+:[0-9]{1,5}|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}")
@@ -53,23 +52,6 @@ def quoted_path(path: str, what: str, *, absolute: bool = False, directory: bool
     if directory and not path.endswith("/"):
         path += "/"
     return f'"{path}"'
-
-
-def seconds(value: object, setting: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ImproperlyConfigured(
-            f"{setting} is {value!r}: use a whole number of seconds, 0 or more."
-        )
-    return value
-
-
-def header_name(name: str | None) -> str | None:
-    if name is not None and not _HEADER_RE.fullmatch(name):
-        raise ImproperlyConfigured(
-            f"STATIC_VERSION_HEADER {name!r} is not a header name: use letters, "
-            f"digits and '-' (e.g. 'X-Static-Version'), or None to send none."
-        )
-    return name or None
 
 
 def server_values(listen: str, name: str, upstream: str) -> dict[str, str]:

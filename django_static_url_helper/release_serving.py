@@ -27,12 +27,9 @@ class Kept(NamedTuple):
     versions: frozenset[str]
     """Complete versions when this was read, the current one among them if complete."""
 
-    def folder(self, segment: str) -> str:
-        return os.path.join(self.root, segment)
-
     def serves(self, segment: str) -> bool:
         """True while ``segment`` is kept: complete when read, and not pruned since."""
-        marker = os.path.join(self.root, release_tree.marker_name(segment))
+        marker = release_tree.marker_path(self.root, segment)
         return segment in self.versions and os.path.isfile(marker)
 
 

@@ -32,11 +32,16 @@ class FileInfo(NamedTuple):
     modified: float
 
 
+def folder(root: str, segment: str, *, local: bool) -> str:
+    """Where version ``segment`` lives below ``root``: a folder, or a bucket key prefix."""
+    return os.path.join(root, segment) if local else posixpath.join(root, segment)
+
+
 def files(storage: ReleaseStorageMixin, segment: str) -> dict[str, FileInfo]:
     """Every file below ``<root>/<segment>/``, by name relative to it, in one listing."""
     found: dict[str, FileInfo] = {}
     if is_local(storage):
-        top = os.path.join(storage.release_root, segment)
+        top = folder(storage.release_root, segment, local=True)
         stack = [""]
         while stack:
             prefix = stack.pop()
@@ -48,7 +53,7 @@ def files(storage: ReleaseStorageMixin, segment: str) -> dict[str, FileInfo]:
                         stat = entry.stat(follow_symlinks=False)
                         found[prefix + entry.name] = FileInfo(stat.st_size, stat.st_mtime)
         return found
-    key_prefix = posixpath.join(storage.release_root, segment) + "/"
+    key_prefix = folder(storage.release_root, segment, local=False) + "/"
     for obj in storage.bucket.objects.filter(Prefix=key_prefix):  # type: ignore[attr-defined]
         name = obj.key[len(key_prefix) :]
         found[name] = FileInfo(obj.size, obj.last_modified.timestamp())
@@ -58,11 +63,11 @@ def files(storage: ReleaseStorageMixin, segment: str) -> dict[str, FileInfo]:
 def remove(storage: ReleaseStorageMixin, segment: str) -> None:
     """Delete ``<root>/<segment>/`` and everything below it."""
     if is_local(storage):
-        folder = os.path.join(storage.release_root, segment)
-        if os.path.isdir(folder):
-            shutil.rmtree(folder)
+        top = folder(storage.release_root, segment, local=True)
+        if os.path.isdir(top):
+            shutil.rmtree(top)
         return
-    key_prefix = posixpath.join(storage.release_root, segment) + "/"
+    key_prefix = folder(storage.release_root, segment, local=False) + "/"
     storage.bucket.objects.filter(Prefix=key_prefix).delete()  # type: ignore[attr-defined]
 
 
@@ -84,6 +89,11 @@ def same_content(storage: Storage, name: str, source_path: str) -> bool:
 
 def marker_name(segment: str) -> str:
     return segment + MARKER_SUFFIX
+
+
+def marker_path(root: str, segment: str) -> str:
+    """The marker of ``segment`` in STATIC_ROOT ``root``, on the file system."""
+    return os.path.join(root, marker_name(segment))
 
 
 def read_marker(storage: Storage, segment: str) -> dict[str, Any] | None:

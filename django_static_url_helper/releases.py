@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import posixpath
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,7 +79,9 @@ class ReleaseStorageMixin(Storage):
         segment = self.release_segment
         if not segment:
             return root
-        return os.path.join(root, segment) if is_local(self) else posixpath.join(root, segment)
+        from .release_tree import folder  # release_tree builds on this module
+
+        return folder(root, segment, local=is_local(self))
 
     @location.setter
     def location(self, value: str) -> None:
@@ -98,7 +99,7 @@ class ReleaseStorageMixin(Storage):
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         """django-storages' upload parameters: files of a version are immutable."""
         params: dict[str, Any] = super().get_object_parameters(name)  # type: ignore[misc]
-        cache = f"public, max-age={conf.immutable_max_age}, immutable" if _scope.get() else None
+        cache = conf.immutable_cache_control if _scope.get() else None
         params.setdefault("CacheControl", cache or "no-cache")
         return params
 
@@ -107,12 +108,25 @@ class ReleaseStaticFilesStorage(ReleaseStorageMixin, StaticFilesStorage):
     """``StaticFilesStorage`` that keeps every release in ``STATIC_ROOT/<version>/``."""
 
 
-def configured() -> bool:
-    """True when the ``staticfiles`` storage is a release storage (without creating it)."""
+def storage_class() -> type[ReleaseStorageMixin] | None:
+    """The ``staticfiles`` storage's class if it is a release storage (without creating it).
+
+    None for any other storage, and for one that cannot be imported: Django
+    reports that itself, with the setting's name.
+    """
     backends: dict[str, dict[str, Any]] = getattr(storages, "backends")  # noqa: B009
-    return issubclass(
-        import_string(backends[STATICFILES_STORAGE_ALIAS]["BACKEND"]), ReleaseStorageMixin
-    )
+    try:
+        backend = import_string(backends[STATICFILES_STORAGE_ALIAS]["BACKEND"])
+    except (ImportError, KeyError):
+        return None
+    if isinstance(backend, type) and issubclass(backend, ReleaseStorageMixin):
+        return backend
+    return None
+
+
+def configured() -> bool:
+    """True when the ``staticfiles`` storage is a release storage."""
+    return storage_class() is not None
 
 
 def is_local(storage: Storage) -> bool:

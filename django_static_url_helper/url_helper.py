@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
@@ -170,15 +171,24 @@ def get_static_url_env(
 
 def get_static_url_git(
     static_url_base: str,
-    checkout: str | os.PathLike[str] = ".",
+    checkout: str | os.PathLike[str],
     secret_key: str | bytes | None = None,
 ) -> str:
-    """Version from the commit of the git checkout holding ``checkout`` (read from .git)."""
+    """Version from the commit of the git checkout holding ``checkout`` (read from .git).
+
+    ``checkout`` is absolute, e.g. ``BASE_DIR``: a server process may start in
+    another folder (another checkout) than the project's.
+    """
     version.validate_base(static_url_base)
+    if not os.path.isabs(checkout):
+        raise ImproperlyConfigured(
+            f"get_static_url_git(checkout={os.fspath(checkout)!r}): the checkout "
+            f"{os.fspath(checkout)!r} is relative, so it would follow the working "
+            f"directory of each server process. Pass an absolute path, e.g. BASE_DIR."
+        )
     revision = git_revision.read_revision(checkout)
-    return _versioned(
-        static_url_base, "release", revision, secret_key, Source("git", os.fspath(checkout))
-    )
+    source = Source("git", str(Path(checkout).resolve()))
+    return _versioned(static_url_base, "release", revision, secret_key, source)
 
 
 def _producing_stamp() -> bool:

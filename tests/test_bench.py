@@ -34,9 +34,15 @@ def test_every_url_in_the_css_names_a_file_of_the_tree(tmp_path: Path) -> None:
     assert found > 0
 
 
-def test_the_full_tree_has_the_stated_shape() -> None:
-    assert tree.FULL.css + tree.FULL.js + tree.FULL.images == 3040
-    assert tree.FULL.total_bytes == 81_000_000
+def test_a_generated_tree_has_the_counts_and_size_of_its_shape(tmp_path: Path) -> None:
+    shape = tree.QUICK
+    generated = tree.generate(tmp_path / "t", shape)
+    on_disk = [path for path in generated.root.rglob("*") if path.is_file()]
+    assert (len(generated.css), len(generated.js)) == (shape.css, shape.js)
+    assert len(generated.images) == shape.images
+    assert len(on_disk) == shape.css + shape.js + shape.images
+    assert generated.total_bytes == sum(path.stat().st_size for path in on_disk)
+    assert abs(generated.total_bytes - shape.total_bytes) < shape.total_bytes * 0.01
 
 
 def test_quick_run_prints_every_figure_table() -> None:

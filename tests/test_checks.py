@@ -93,3 +93,28 @@ def test_w004_app_listed_below_staticfiles_in_debug(settings) -> None:  # type: 
 
 def test_w004_quiet_when_listed_above_staticfiles() -> None:
     assert checks.check_app_order() == []
+
+
+OUR_CONFIG = "django_static_url_helper.apps.StaticUrlHelperConfig"
+THEIR_CONFIG = "django.contrib.staticfiles.apps.StaticFilesConfig"
+
+
+@pytest.mark.parametrize(
+    "apps",
+    [
+        [THEIR_CONFIG, "django_static_url_helper"],
+        ["django.contrib.staticfiles", OUR_CONFIG],
+        [THEIR_CONFIG, OUR_CONFIG],
+    ],
+)
+def test_w004_finds_apps_listed_by_their_app_config(settings, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+    settings.INSTALLED_APPS = apps
+    (message,) = checks.check_app_order()
+    assert message.id == "django_static_url_helper.W004"
+    assert "500" in message.msg
+    assert "only the current static version" not in message.msg
+
+
+def test_w004_quiet_for_app_configs_in_the_right_order(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.INSTALLED_APPS = [OUR_CONFIG, THEIR_CONFIG]
+    assert checks.check_app_order() == []

@@ -65,3 +65,38 @@ def test_collect_without_a_stamp_file_refuses_before_copying(settings, tmp_path:
     with pytest.raises(CommandError, match="pass --output PATH, or run collectstatic alone"):
         run("collect")
     assert not (tmp_path / "collected").exists()
+
+
+def collectstatic(*args: str) -> str:
+    out = io.StringIO()
+    call_command("collectstatic", "--noinput", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_collectstatic_alone_says_the_stamp_still_holds_the_old_content(
+    settings, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    stamp = stamp_settings(settings, tmp_path, monkeypatch)
+    monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
+    assert f"{stamp} is not written yet" in collectstatic("-v0")  # the first deploy
+    content_hash.write_stamp(stamp, "0" * 64)
+    out = collectstatic()
+    assert "static files copied" in out
+    last = out.strip().splitlines()[-1]
+    assert f"{stamp} still holds the version of the previous" in last
+    assert "'manage.py static_url stamp'" in last
+    assert "'manage.py static_url collect'" in last
+    assert "still holds" not in collectstatic("--dry-run")
+
+
+def test_collectstatic_notice_only_for_a_stamp_url(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    out = collectstatic()
+    assert "static files copied" in out
+    assert "stamp" not in out
+    assert "stamp" not in collectstatic("--dry-run")
+
+
+def test_collect_prints_no_stamp_notice(settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stamp_settings(settings, tmp_path, monkeypatch)
+    assert "still holds" not in run("collect")

@@ -30,6 +30,11 @@ def test_default_argument_as_in_0_1_0() -> None:
     assert pattern.pattern.regex.pattern == "^static/(?P<path>.*)$"
 
 
+def test_keyword_argument_as_in_0_1_0() -> None:
+    (pattern,) = staticfiles_dynamicurlpatterns(static_url="/assets/")
+    assert pattern.pattern.regex.pattern == "^assets/(?P<path>.*)$"
+
+
 def test_rejects_a_base_without_trailing_slash() -> None:
     with pytest.raises(ImproperlyConfigured, match="must end with '/'"):
         staticfiles_dynamicurlpatterns("/static")

@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http.response import HttpResponseBase
 from django.test import Client
-from whitenoise.middleware import WhiteNoiseMiddleware
 
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from tests.collected import (
@@ -339,10 +338,6 @@ def test_invalid_mismatch_setting_stops_start_up(settings: Any) -> None:
         VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
 
 
-def test_is_a_drop_in_for_whitenoise_middleware() -> None:
-    assert issubclass(VersionedWhiteNoiseMiddleware, WhiteNoiseMiddleware)
-
-
 def test_indexes_files_under_the_unversioned_prefix(settings: Any) -> None:
     middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     assert middleware.static_prefix == "/static/"
@@ -374,3 +369,14 @@ def test_explicit_whitenoise_static_prefix_loses_its_segment(settings: Any) -> N
     settings.WHITENOISE_STATIC_PREFIX = f"/static/{CURRENT}/"
     middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     assert middleware.static_prefix == "/static/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("STATIC_VERSION_MAX_AGE", "abc"), ("STATIC_VERSION_HEADER", "")]
+)
+def test_an_invalid_policy_setting_stops_start_up_saying_how_to_fix_it(
+    settings: Any, name: str, value: object
+) -> None:
+    setattr(settings, name, value)
+    with pytest.raises(ImproperlyConfigured, match=f"{name} {value!r}|{name} is {value!r}"):
+        VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]

@@ -47,6 +47,23 @@ def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings) ->
     assert checks.check_release_app_order() == []
 
 
+@pytest.mark.parametrize(
+    "apps",
+    [
+        ["django.contrib.staticfiles.apps.StaticFilesConfig", OURS],
+        [THEIRS, "django_static_url_helper.apps.StaticUrlHelperConfig"],
+    ],
+)
+def test_e003_finds_apps_listed_by_their_app_config(production, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+    production.INSTALLED_APPS = apps
+    assert ids(checks.check_release_app_order()) == ["django_static_url_helper.E003"]
+
+
+def test_e003_quiet_for_an_app_config_above_staticfiles(production) -> None:  # type: ignore[no-untyped-def]
+    production.INSTALLED_APPS = ["django_static_url_helper.apps.StaticUrlHelperConfig", THEIRS]
+    assert checks.check_release_app_order() == []
+
+
 def test_e003_quiet_when_the_storage_cannot_be_imported(settings) -> None:  # type: ignore[no-untyped-def]
     settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
     settings.INSTALLED_APPS = [THEIRS, OURS]

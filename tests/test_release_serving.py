@@ -30,7 +30,7 @@ def test_complete_releases_are_kept_and_incomplete_ones_not(settings, tmp_path: 
     assert kept is not None
     assert kept.versions == {one, two}
     assert kept.current == two
-    assert kept.folder(one) == str(root / one)
+    assert kept.root == str(root)
     assert kept.serves(one)
     assert not kept.serves("0123456789ab")
     (root / f"{one}.release.json").unlink()  # pruned since

@@ -315,3 +315,32 @@ def test_configured_tells_a_release_storage_from_another(settings) -> None:  # t
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     assert not releases.configured()
+    assert releases.storage_class() is None
+    settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
+    assert not releases.configured()  # Django itself says the storage is missing
+
+
+def test_static_url_collect_collects_a_stamp_release_in_one_step(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "collect"])
+    stamp = site.tmp / "static-version.txt"
+    site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp, KEY)
+    out = static_url("collect")
+    segment = version.keyed_segment(f"content:{content_hash.read_stamp(stamp)}", KEY)
+    assert f"Release {segment} is complete." in out
+    assert read_tree(site.root / segment) == RELEASE_A
+
+
+def test_static_url_collect_collects_a_release_id_release(site: Site) -> None:
+    segment = site.release("2026.7")
+    out = static_url("collect")
+    assert f"Release {segment} is complete." in out
+    assert read_tree(site.root / segment) == RELEASE_A
+
+
+def test_static_url_collect_refuses_an_output_with_release_directories(site: Site) -> None:
+    site.release("2026.7")
+    with pytest.raises(CommandError, match="--output does not go with release directories"):
+        static_url("collect", "--output", str(site.tmp / "stamp.txt"))
+    assert not site.root.exists()

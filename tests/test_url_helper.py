@@ -52,6 +52,19 @@ def test_file_positional_call_as_in_0_1_0(tmp_path: Path) -> None:
     assert url == url_helper.get_static_url_file("/static/", deploy, True, "secret")
 
 
+def test_file_keyword_call_as_in_0_1_0(tmp_path: Path) -> None:
+    deploy = tmp_path / "uwsgi.ini"
+    deploy.touch()
+    url = url_helper.get_static_url_file(
+        static_url_base="/static/", file_path=str(deploy), hash_url=True, secret_key="secret"
+    )
+    assert url == url_helper.get_static_url_file("/static/", str(deploy), True, "secret")
+    plain = url_helper.get_static_url_file(
+        static_url_base="/static/", file_path=deploy, hash_url=False
+    )
+    assert segment_of(plain) == version.plain_segment(int(deploy.stat().st_atime))
+
+
 def test_file_version_follows_the_access_time(tmp_path: Path) -> None:
     deploy = tmp_path / "deploy.stamp"
     deploy.touch()
@@ -121,8 +134,11 @@ def test_empty_release_is_rejected(release: str) -> None:
 def test_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMIT", "a" * 40)
     url = url_helper.get_static_url_env("/static/", "GIT_COMMIT", "secret")
+    assert url_helper.source_of(url) == url_helper.Source("env", "GIT_COMMIT")
+    # The variable's value is the release id: the same URL as naming it directly.
     assert url == url_helper.get_static_url_release("/static/", "a" * 40, "secret")
-    assert url_helper.source_of(url) == url_helper.Source("release")  # the latest call wins
+    monkeypatch.setenv("GIT_COMMIT", "b" * 40)
+    assert url_helper.get_static_url_env("/static/", "GIT_COMMIT", "secret") != url
 
 
 def test_env_records_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,6 +165,31 @@ def test_git_revision_of_a_real_checkout_matches_the_release(tmp_path: Path) -> 
     sha = make_repo(tmp_path)
     url = url_helper.get_static_url_git("/static/", tmp_path, "secret")
     assert url == url_helper.get_static_url_release("/static/", sha, "secret")
+
+
+def test_git_records_the_resolved_checkout(tmp_path: Path) -> None:
+    from tests.test_git_revision import make_repo
+
+    (tmp_path / "repo" / "app").mkdir(parents=True)
+    make_repo(tmp_path / "repo")
+    url = url_helper.get_static_url_git("/static/", tmp_path / "repo" / "app" / "..")
+    assert url_helper.source_of(url) == url_helper.Source("git", str((tmp_path / "repo").resolve()))
+
+
+def test_git_needs_the_checkout_named() -> None:
+    with pytest.raises(TypeError, match="checkout"):
+        url_helper.get_static_url_git("/static/")  # type: ignore[call-arg]
+
+
+def test_git_refuses_a_checkout_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_git_revision import make_repo
+
+    make_repo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ImproperlyConfigured, match=r"checkout '\.' is relative.*absolute path"):
+        url_helper.get_static_url_git("/static/", ".")
 
 
 def test_git_outside_a_checkout_is_a_clear_error(tmp_path: Path) -> None:

@@ -79,10 +79,19 @@ def describe_change(before: dict[str, int], after: dict[str, int]) -> str:
 
 class Command(StaticCollect):
     releasing = False
+    stamp_follows = False
+    """Set by ``static_url collect``, which writes the stamp right after."""
 
     def handle(self, **options: Any) -> str | None:
         if not releases.configured():
-            return super().handle(**options)
+            result = super().handle(**options)
+            notice = self.stamp_notice()
+            if notice is None:
+                return result
+            if result:
+                return f"{result}\n{notice}"
+            self.stdout.write(notice)
+            return None
         for flag, why in (
             ("link", "links would follow later edits of the source files"),
             ("clear", "it would empty a version that pages may still use; see 'static_url prune'"),
@@ -161,6 +170,27 @@ class Command(StaticCollect):
             return
         content_hash.write_stamp(release.stamp, digest)
         self.log(f"Wrote {release.stamp}: restart the app servers to serve {release.segment}.", 1)
+
+    def stamp_notice(self) -> str | None:
+        """Without release directories, the stamp is not this command's to write.
+
+        Printed even at -v0: a forgotten stamp keeps the previous version's URL
+        over the new files, and nothing else would say so.
+        """
+        source = url_helper.source_of(settings.STATIC_URL or "")
+        if source is None or source.kind != "stamp" or self.stamp_follows or self.dry_run:
+            return None
+        state = (
+            "still holds the version of the previous content, so STATIC_URL does not "
+            "change for these files"
+            if source.path and os.path.exists(source.path)
+            else "is not written yet, so the app servers cannot start"
+        )
+        return (
+            f"Notice: the stamp {source.path} {state}. Run 'manage.py "
+            f"static_url stamp' now, then restart the app servers (or deploy with "
+            f"'manage.py static_url collect', which collects and stamps in one step)."
+        )
 
     def summary(self, text: str) -> str | None:
         return text.lstrip("\n") if self.verbosity >= 1 else None

@@ -15,10 +15,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import content_hash, nginx, release_prune, releases, url_helper
 from ...conf import conf
+from .collectstatic import Command as CollectCommand
 
 
 class Command(BaseCommand):
-    help = "Show the static version, or write the content stamp at deploy time."
+    help = (
+        "The versioned STATIC_URL at deploy time: show the version, write the content "
+        "stamp, collect and stamp in one step, print the nginx block, prune old releases."
+    )
     # The stamp is written before it exists: the checks would report it missing.
     requires_system_checks = ()
 
@@ -84,8 +88,8 @@ class Command(BaseCommand):
         if not root:
             raise CommandError("STATIC_ROOT is not set: pass --root with the folder to hash.")
         if output is None:
-            source = url_helper.source_of(settings.STATIC_URL or "")
-            if source is None or source.kind != "stamp":
+            source = _stamp_source()
+            if source is None:
                 raise CommandError(
                     "STATIC_URL does not come from get_static_url_stamp(), so there "
                     "is no default stamp file: pass --output PATH."
@@ -210,21 +214,32 @@ class Command(BaseCommand):
     def handle_collect(
         self, *, clear: bool = False, output: str | None = None, **options: Any
     ) -> None:
-        if output is None and _stamp_source() is None:
+        # With release directories collectstatic writes the stamp itself, once
+        # the release is complete; it also refuses a version no server can use.
+        releasing = releases.configured()
+        if releasing and output is not None:
+            raise CommandError(
+                "--output does not go with release directories: collectstatic writes "
+                "the stamp that STATIC_URL is computed from once the release is complete."
+            )
+        if not releasing and output is None and _stamp_source() is None:
             # Say so before copying anything: the stamp step would refuse anyway.
             raise CommandError(
                 "STATIC_URL does not come from get_static_url_stamp(), so there is no "
                 "default stamp file: pass --output PATH, or run collectstatic alone."
             )
+        collect = CollectCommand()
+        collect.stamp_follows = True
         call_command(
-            "collectstatic",
+            collect,
             interactive=False,
             clear=clear,
             verbosity=options.get("verbosity", 1),
             stdout=self.stdout,
             stderr=self.stderr,
         )
-        self.handle_stamp(output=output)
+        if not releasing:
+            self.handle_stamp(output=output)
 
 
 def _stamp_source() -> url_helper.Source | None:
