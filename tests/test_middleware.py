@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http.response import HttpResponseBase
@@ -150,10 +151,21 @@ def test_gzip_variant_under_the_current_version() -> None:
 
 
 def test_gzip_variant_under_another_version_is_not_stored() -> None:
-    response, body = get(f"/static/{OLDER}/css/big.css", HTTP_ACCEPT_ENCODING="gzip, br")
+    response, body = get(f"/static/{OLDER}/css/big.css", HTTP_ACCEPT_ENCODING="gzip")
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.headers["Cache-Control"] == "no-store"
     assert gzip.decompress(body) == BIG
+
+
+@pytest.mark.parametrize(("segment", "cache_control"), [(CURRENT, IMMUTABLE), (OLDER, "no-store")])
+def test_brotli_variant_is_preferred_and_keeps_the_version_policy(
+    segment: str, cache_control: str
+) -> None:
+    response, body = get(f"/static/{segment}/css/big.css", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response.headers["Content-Encoding"] == "br"
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert response.headers["Cache-Control"] == cache_control
+    assert brotli.decompress(body) == BIG
 
 
 @pytest.mark.parametrize(
