@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +34,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from tests import servers  # noqa: E402
+
 SEGMENT = "3fa9c1e2b7d4"
 PLAIN, OURS = "plain whitenoise", "versioned (ours)"
 # name -> (middleware, STATIC_URL, URL requested)
@@ -78,12 +79,6 @@ def load_average() -> str:
         return "unknown"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def project(folder: Path) -> dict[str, str]:
     """Write settings, urls and a 10 KB CSS file; collect it. Returns the environment."""
     (folder / "bench_settings.py").write_text(SETTINGS)
@@ -108,27 +103,12 @@ def project(folder: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
     """Run one gunicorn; yields its port and the pid of its single worker."""
-    port = free_port()
-    args = [str(BIN / "gunicorn"), "django.core.wsgi:get_wsgi_application()", "--workers=1"]
-    args += [f"--bind=127.0.0.1:{port}", "--graceful-timeout=5"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.05)
+    port = servers.free_port()
+    # No access log: writing it would be most of what the worker does.
+    args = [str(servers.BIN / "gunicorn"), "django.core.wsgi:get_wsgi_application()"]
+    args += [f"--bind=127.0.0.1:{port}", "--workers=1", "--graceful-timeout=5"]
+    with servers.running(args, port, log, env=env) as proc:
         yield port, worker_pid(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def worker_pid(master: int) -> int:
@@ -144,16 +124,6 @@ def cpu_seconds(pid: int) -> float | None:
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def fetch(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
 
 
 def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
@@ -174,7 +144,7 @@ def load_python(port: int, path: str, seconds: int, connections: int) -> int:
 
     def worker(index: int) -> None:
         while time.monotonic() < stop and not errors:
-            status = fetch(port, path)[0]
+            status = servers.request(port, path).status
             if status != 200:
                 errors.append(status)
             counts[index] += 1
@@ -191,7 +161,7 @@ def load_python(port: int, path: str, seconds: int, connections: int) -> int:
 
 def verify(ports: dict[str, int]) -> None:
     """Both servers answer 200 with the same bytes; ours with the immutable header."""
-    answers = {name: fetch(port, VARIANTS[name][2]) for name, port in ports.items()}
+    answers = {name: servers.request(port, VARIANTS[name][2]) for name, port in ports.items()}
     for name, (status, headers, _body) in answers.items():
         print(f"  {name:18} {VARIANTS[name][2]:34} {status} {headers.get('Cache-Control')}")
         if status != 200:
