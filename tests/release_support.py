@@ -30,6 +30,14 @@ RELEASE_B = {
     "img/logo.svg": b"<svg>a</svg>",
     "new.txt": b"only in b",
 }
+# (release attribute of the serving fixture, file name, that release's files):
+# every kept release is served with its own bytes, by whitenoise and nginx alike.
+KEPT_FILES = [
+    ("one", "css/site.css", RELEASE_A),
+    ("one", "old.txt", RELEASE_A),
+    ("two", "css/site.css", RELEASE_B),
+    ("two", "new.txt", RELEASE_B),
+]
 
 
 def make_tree(root: Path, files: dict[str, bytes]) -> Path:

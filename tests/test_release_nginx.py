@@ -16,7 +16,15 @@ from django.test import override_settings
 from django_static_url_helper import url_helper, version
 
 from . import servers
-from .release_support import KEY, RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
+from .release_support import (
+    KEPT_FILES,
+    KEY,
+    RELEASE_A,
+    RELEASE_B,
+    RELEASE_STORAGES,
+    collect,
+    make_tree,
+)
 
 pytestmark = [pytest.mark.nginx, pytest.mark.server]
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -80,15 +88,7 @@ def get(port: int, path: str) -> servers.Response:
     return servers.request(port, path)
 
 
-@pytest.mark.parametrize(
-    ("release", "name", "files"),
-    [
-        ("one", "css/site.css", RELEASE_A),
-        ("one", "old.txt", RELEASE_A),
-        ("two", "css/site.css", RELEASE_B),
-        ("two", "new.txt", RELEASE_B),
-    ],
-)
+@pytest.mark.parametrize(("release", "name", "files"), KEPT_FILES)
 def test_every_kept_release_is_served_with_its_own_bytes_forever(
     site: Site, release: str, name: str, files: dict[str, bytes]
 ) -> None:

@@ -10,7 +10,15 @@ from django.test import Client
 
 from django_static_url_helper import url_helper, version
 
-from .release_support import KEY, RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
+from .release_support import (
+    KEPT_FILES,
+    KEY,
+    RELEASE_A,
+    RELEASE_B,
+    RELEASE_STORAGES,
+    collect,
+    make_tree,
+)
 
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -66,15 +74,7 @@ def body(response) -> bytes:  # type: ignore[no-untyped-def]
     return bytes(response.data)
 
 
-@pytest.mark.parametrize(
-    ("release", "name", "files"),
-    [
-        ("one", "css/site.css", RELEASE_A),
-        ("one", "old.txt", RELEASE_A),
-        ("two", "css/site.css", RELEASE_B),
-        ("two", "new.txt", RELEASE_B),
-    ],
-)
+@pytest.mark.parametrize(("release", "name", "files"), KEPT_FILES)
 def test_every_kept_release_is_served_with_its_own_bytes_forever(
     site: Site, release: str, name: str, files: dict[str, bytes]
 ) -> None:
