@@ -88,3 +88,11 @@ def test_stamp_of_a_missing_folder_is_a_command_error(tmp_path: Path) -> None:
 def test_an_action_is_required() -> None:
     with pytest.raises(CommandError):
         run()
+
+
+def test_stamp_leaves_out_a_stamp_whose_name_starts_with_two_dots(tmp_path: Path) -> None:
+    (tmp_path / "a.css").write_text("a")
+    stamp = tmp_path / "..static-version"
+    run("stamp", "--root", str(tmp_path), "--output", str(stamp))
+    run("stamp", "--root", str(tmp_path), "--output", str(stamp))  # now the stamp is in the tree
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path, {"..static-version"})

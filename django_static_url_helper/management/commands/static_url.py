@@ -249,4 +249,5 @@ def _stamp_source() -> url_helper.Source | None:
 
 def _relative_to(path: str, root: str) -> str | None:
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-    return None if rel.startswith("..") else rel.replace(os.sep, "/")
+    outside = rel == os.pardir or rel.startswith(os.pardir + os.sep)
+    return None if outside else rel.replace(os.sep, "/")
