@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
 from django.views import static
 
-from . import version
+from . import file_responses, version
 
 __all__ = ["serve", "staticfiles_dynamicurlpatterns"]
 
@@ -30,7 +30,9 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
     if not isinstance(found, str) or not os.path.isfile(found):
         raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
     directory, filename = os.path.split(found)
-    return static.serve(request, filename, document_root=directory)
+    return file_responses.for_asgi(
+        request, static.serve(request, filename, document_root=directory)
+    )
 
 
 def _pattern_prefix(static_url: str) -> str:

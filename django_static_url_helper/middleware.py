@@ -9,9 +9,10 @@ its version calls for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -25,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import release_serving, version
+from . import file_responses, release_serving, version
 from .conf import conf
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
@@ -35,7 +36,8 @@ NO_STORE = "no-store"
 # 405 and 416 answers say nothing about the file and keep their own headers.
 _POLICY_STATUSES = frozenset((200, 206, 304))
 
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
+GetResponse = Callable[[HttpRequest], Any]
+Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
 class Found(NamedTuple):
@@ -76,8 +78,16 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
     ====================================  =============================================
     """
 
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: GetResponse | None = None, settings: Any = None) -> None:
         wrapped = django_settings if settings is None else settings
+        # Django hands an async middleware chain under ASGI (unless a sync-only
+        # middleware sits below): answer it in kind, without a thread hop.
+        self.is_async = get_response is not None and iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
         super().__init__(get_response, settings=_UnversionedSettings(wrapped))
         # Read once: the request path must not pay for settings lookups.
         self.mismatch_404 = conf.mismatch == "404"
@@ -110,25 +120,60 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
                 index[self.static_prefix + path] = found
         return index
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        path = request.path_info
-        found = self.current_files.get(path)
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
+            return self.__acall__(request)
+        answer = self.answer(request, self.serve)
+        if answer is not None:
+            return answer
+        return self.app_answered(request, self.get_response(request))
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        """``__call__`` under ASGI: the same answers, files streamed by an async iterator."""
+        if self.autorefresh:
+            # Autorefresh looks files up on disk: off the event loop.
+            answer = await sync_to_async(self.answer, thread_sensitive=False)(
+                request, file_responses.serve_async
+            )
+        else:
+            answer = self.answer(request, file_responses.serve_async)
+        if answer is not None:
+            return answer
+        return self.app_answered(request, await self.get_response(request))
+
+    def answer(self, request: HttpRequest, serve: Serve) -> HttpResponseBase | None:
+        """The middleware's own answer to ``request``, or None to let the app answer."""
+        found = self.current_files.get(request.path_info)
         if found is not None:
-            return self.respond(found, request)
+            return self.respond(found, request, serve)
+        return self.look_up(request, serve)
+
+    def look_up(self, request: HttpRequest, serve: Serve) -> HttpResponseBase | None:
+        """``answer`` for a path that is not a current-version file of the index."""
+        path = request.path_info
         if not path.startswith(self.static_prefix):
-            return self._stamp(super().__call__(request))
+            # whitenoise's own files outside the static base (WHITENOISE_ROOT).
+            static_file = self.find_file(path) if self.autorefresh else self.files.get(path)
+            return None if static_file is None else self._stamp(serve(static_file, request))
         parts = version.split_path(path[self.prefix_length :])
         if parts is not None:
             found = self.find_static(parts.segment, parts.name)
             if found is not None:
-                response = self.respond(found, request)
+                response = self.respond(found, request, serve)
                 return response if parts.segment == self.segment else self._stamp(response)
             if parts.segment is not None:
                 return self._stamp(self.not_found())
         # Unversioned misses and unsafe paths go to the app, as with plain
         # whitenoise (a base of "/" shares its paths with views).
-        response = self.get_response(request)
-        if response.status_code == 404 and not response.has_header("Cache-Control"):
+        return None
+
+    def app_answered(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        """The app's response as it leaves: a 404 under the static base is never cached."""
+        if (
+            response.status_code == 404
+            and request.path_info.startswith(self.static_prefix)
+            and not response.has_header("Cache-Control")
+        ):
             response["Cache-Control"] = NO_STORE
         return self._stamp(response)
 
@@ -172,9 +217,9 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
         return None if static_file is None else Found(static_file, cache_control)
 
-    def respond(self, found: Found, request: HttpRequest) -> HttpResponseBase:
+    def respond(self, found: Found, request: HttpRequest, serve: Serve) -> HttpResponseBase:
         """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
-        response: HttpResponseBase = self.serve(found.static_file, request)
+        response: HttpResponseBase = serve(found.static_file, request)
         if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
             response["Cache-Control"] = found.cache_control
         return response

@@ -93,6 +93,34 @@ def gunicorn_args(port: int, app: str = "tests.wsgi:application", workers: int =
     ]
 
 
+def uvicorn_args(port: int, app: str = "tests.asgi:application", workers: int = 1) -> list[str]:
+    """uvicorn with every warning an error: Django's warning for a sync file
+    iterator under ASGI then breaks the response instead of going by unseen."""
+    return [
+        sys.executable,
+        "-W",
+        "error",
+        "-m",
+        "uvicorn",
+        app,
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--workers={workers}",
+        "--timeout-graceful-shutdown=5",
+    ]
+
+
+APP_SERVERS = ("gunicorn", "uvicorn")
+"""The servers every app-serving test runs behind: WSGI and ASGI."""
+
+
+def app_server_args(server: str, port: int, project: str = "tests", workers: int = 1) -> list[str]:
+    """``server`` (one of APP_SERVERS) running ``project``'s wsgi or asgi module."""
+    if server == "uvicorn":
+        return uvicorn_args(port, f"{project}.asgi:application", workers)
+    return gunicorn_args(port, f"{project}.wsgi:application", workers)
+
+
 def runserver_args(port: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", *extra]
 

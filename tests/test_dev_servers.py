@@ -16,14 +16,14 @@ ENV = {"DJANGO_SETTINGS_MODULE": "tests.settings"}
 
 @pytest.fixture(
     scope="module",
-    params=["runserver", "runserver --nostatic", "gunicorn"],
+    params=["runserver", "runserver --nostatic", "gunicorn", "uvicorn"],
 )
 def dev_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[int]:
     port = servers.free_port()
-    if request.param == "gunicorn":
-        args = servers.gunicorn_args(port)
+    if request.param in servers.APP_SERVERS:
+        args = servers.app_server_args(request.param, port)
     else:
         args = servers.runserver_args(port, *request.param.split()[1:])
     log = tmp_path_factory.mktemp("dev") / "server.log"

@@ -1,4 +1,4 @@
-"""The whitenoise middleware behind a real gunicorn, over real HTTP on 127.0.0.1."""
+"""The whitenoise middleware behind real gunicorn (WSGI) and uvicorn (ASGI), over HTTP."""
 
 from __future__ import annotations
 
@@ -32,38 +32,58 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return collect(tmp_path_factory.mktemp("wn-http"))
 
 
-def gunicorn(collected: Path, log_dir: Path, **env: str) -> Iterator[int]:
+def app_server(
+    kind: str, collected: Path, log_dir: Path, script_name: str = "", **env: str
+) -> Iterator[int]:
     port = servers.free_port()
     full_env = {
         "DJANGO_SETTINGS_MODULE": "tests.settings_whitenoise",
         "WN_STATIC_ROOT": str(collected),
         **env,
     }
-    with servers.running(servers.gunicorn_args(port), port, log_dir / "gunicorn.log", full_env):
+    if kind == "gunicorn" and script_name:
+        # gunicorn moves SCRIPT_NAME out of PATH_INFO, as a proxy mounting the
+        # app would; under ASGI, Django takes FORCE_SCRIPT_NAME off the path.
+        full_env["SCRIPT_NAME"] = script_name
+    args = servers.app_server_args(kind, port)
+    log = log_dir / f"{kind}.log"
+    with servers.running(args, port, log, full_env):
         yield port
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+# Every test runs against the WSGI and the ASGI server.
+@pytest.fixture(scope="module", params=servers.APP_SERVERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    yield from gunicorn(collected, tmp_path_factory.mktemp("log"))
+def server(kind: str, collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from app_server(kind, collected, tmp_path_factory.mktemp("log"))
 
 
 @pytest.fixture(scope="module")
-def script_server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    # gunicorn moves SCRIPT_NAME out of PATH_INFO, as a proxy mounting the app would.
-    yield from gunicorn(
+def script_server(
+    kind: str, collected: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
+    yield from app_server(
+        kind,
         collected,
         tmp_path_factory.mktemp("log"),
-        SCRIPT_NAME="/app",
+        script_name="/app",
         WN_SCRIPT_NAME="/app",
         WN_STATIC_URL=f"/app/static/{CURRENT}/",
     )
 
 
 @pytest.fixture(scope="module")
-def cdn_server(collected: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def cdn_server(
+    kind: str, collected: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
     # The app as the origin of a CDN that forwards /assets/... unchanged.
-    yield from gunicorn(
+    yield from app_server(
+        kind,
         collected,
         tmp_path_factory.mktemp("log"),
         WN_STATIC_URL=f"https://cdn.example.com/assets/{CURRENT}/",
@@ -178,7 +198,7 @@ def test_cdn_origin_matches_the_path_and_404s_other_versions(cdn_server: int) ->
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def demo(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     folder = tmp_path_factory.mktemp("demo")
     env = {
         **os.environ,
@@ -190,8 +210,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     for command in (["collectstatic", "--noinput", "-v0"], ["static_url", "stamp"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=example, env=env, check=True)
     port = servers.free_port()
-    args = servers.gunicorn_args(port, app="demo.wsgi:application")
-    with servers.running(args, port, folder / "gunicorn.log", env=env, cwd=example):
+    args = servers.app_server_args(kind, port, project="demo")
+    with servers.running(args, port, folder / f"{kind}.log", env=env, cwd=example):
         yield port
 
 

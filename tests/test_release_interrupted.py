@@ -1,7 +1,7 @@
 """A real collectstatic killed half-way leaves a version that nothing takes for complete.
 
 Release r1 is complete; collecting r2 (a big tree) is killed after a tenth of
-its files. gunicorn with the whitenoise middleware then serves both ways round.
+its files. gunicorn and uvicorn with the whitenoise middleware then serve both ways round.
 """
 
 from __future__ import annotations
@@ -94,22 +94,26 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
     return Killed(root, big, small, names)
 
 
-def gunicorn(killed: Killed, release_id: str, log: Path) -> Iterator[int]:
+def app_server(kind: str, killed: Killed, release_id: str, log: Path) -> Iterator[int]:
     port = servers.free_port()
-    with servers.running(
-        servers.gunicorn_args(port), port, log, env(killed.root, killed.big, release_id)
-    ):
+    args = servers.app_server_args(kind, port)
+    with servers.running(args, port, log, env(killed.root, killed.big, release_id)):
         yield port
 
 
-@pytest.fixture(scope="module")
-def on_r1(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    yield from gunicorn(killed, "r1", tmp_path_factory.mktemp("r1") / "gunicorn.log")
+@pytest.fixture(scope="module", params=servers.APP_SERVERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def on_r2(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    yield from gunicorn(killed, "r2", tmp_path_factory.mktemp("r2") / "gunicorn.log")
+def on_r1(kind: str, killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from app_server(kind, killed, "r1", tmp_path_factory.mktemp("r1") / f"{kind}.log")
+
+
+@pytest.fixture(scope="module")
+def on_r2(kind: str, killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    yield from app_server(kind, killed, "r2", tmp_path_factory.mktemp("r2") / f"{kind}.log")
 
 
 def test_a_killed_collect_leaves_files_but_no_marker(killed: Killed, settings) -> None:  # type: ignore[no-untyped-def]
