@@ -2,52 +2,77 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The oldest supported Django is tested in its own virtualenv.
-OLDEST_DJANGO ?= 4.2
-OLD_VENV := .venv-django$(subst .,,$(OLDEST_DJANGO))
+# Row one of the test matrix, and the development virtualenv: the newest
+# Django on the newest Python this machine has (the first found, in order).
+NEWEST_DJANGO ?= 6.1
+NEWEST_PYTHONS ?= 3.14 3.13
+DEMO_VENV ?= .venv-demo
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-oldest lint bench screenshot clean
+.PHONY: demo test system-packages dev lint docs dist test-newest test-django60 \
+	test-django52 bench screenshot clean
 
-$(BIN)/.installed: setup.cfg pyproject.toml
-	.ci/system-packages
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
-
-demo: $(BIN)/.installed
-	cd example && ../$(BIN)/python manage.py static_url collect
+# The demo needs the package, whitenoise and gunicorn; nothing else.
+demo:
+	.ci/system-packages --demo
+	.ci/venv $(DEMO_VENV) $(PYTHON) '.[whitenoise]' 'gunicorn>=23'
+	cd example && ../$(DEMO_VENV)/bin/python manage.py static_url collect
 	@echo
 	@echo "  Demo site: http://127.0.0.1:$(DEMO_PORT)/   (Ctrl-C stops it)"
 	@echo
-	cd example && ../$(BIN)/gunicorn demo.wsgi --bind 127.0.0.1:$(DEMO_PORT) --workers 2 --access-logfile -
+	cd example && ../$(DEMO_VENV)/bin/gunicorn demo.wsgi --bind 127.0.0.1:$(DEMO_PORT) \
+		--workers 2 --access-logfile -
 
-lint: $(BIN)/.installed
+# Lint, types, the docs, the release artifact, then the whole suite on every
+# supported row, one after the other, each in its own virtualenv.
+test: system-packages lint docs dist test-newest test-django60 test-django52
+
+system-packages:
+	.ci/system-packages
+
+dev:
+	@python=$$(.ci/find-python $(NEWEST_PYTHONS)) || { \
+		echo "No Python $(NEWEST_PYTHONS) here: the newest row needs one." >&2; exit 1; }; \
+	.ci/venv $(VENV) "$$python" -e '.[test,docs]' 'Django==$(NEWEST_DJANGO).*'
+
+lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(BIN)/.installed lint
+docs: dev
+	rm -rf docs/_build
+	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+
+# The sdist and wheel users would get, checked, and the wheel installed into
+# a fresh virtualenv (no checkout on its path) for a smoke test.
+dist: dev
+	rm -rf dist build
+	$(BIN)/python -m build -q . >/dev/null
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/check-wheel-contents dist/*.whl
+	.ci/wheel-smoke $(BIN)/python dist/*.whl 'Django==$(NEWEST_DJANGO).*'
+
+test-newest: dev
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
-	$(MAKE) test-oldest
 
-# The whole suite but the browser tests, on the oldest supported Django.
-test-oldest:
-	test -x $(OLD_VENV)/bin/python || $(PYTHON) -m venv $(OLD_VENV)
-	$(OLD_VENV)/bin/pip install -q -e '.[test]' 'Django~=$(OLDEST_DJANGO).0'
-	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -m 'not browser'
+test-django60: system-packages
+	.ci/test-row 6.0 3.12
+
+test-django52: system-packages
+	.ci/test-row 5.2 3.11
 
 # The README's picture of the demo page, taken by the browser test.
-screenshot: $(BIN)/.installed
+screenshot: dev
 	SAVE_SCREENSHOT=$(CURDIR)/example/demo-screenshot.png $(BIN)/python -m pytest -q \
 		tests/test_browser_cache.py -k demo_page
 
-bench: $(BIN)/.installed
+bench: system-packages dev
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(DEMO_VENV) .venv-django* build dist docs/_build .coverage .coverage.* \
+		.mypy_cache .ruff_cache .pytest_cache
