@@ -15,6 +15,7 @@ class StaticUrlHelperConfig(AppConfig):
         checks.register(package_checks.check_source)
         checks.register(package_checks.check_folder_names)
         checks.register(package_checks.check_app_order)
+        checks.register(package_checks.check_runserver_order)
         checks.register(package_checks.check_middleware)
         checks.register(package_checks.check_mismatch_setting)
         checks.register(package_checks.check_release_app_order)

@@ -9,6 +9,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.management import find_commands
 
 from . import url_helper, version
 from .conf import InvalidSetting, conf
@@ -91,6 +92,42 @@ def check_app_order(**kwargs: Any) -> list[CheckMessage]:
             hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
             id=_ID % "W004",
         )
+    ]
+
+
+def apps_with_command(command: str) -> list[str]:
+    """Names of the installed apps that ship ``command``, in INSTALLED_APPS order.
+
+    Found the way Django's own command lookup does (``find_commands`` over each
+    app's ``management`` folder), so nothing is imported.
+    """
+    return [
+        config.name
+        for config in django_apps.get_app_configs()
+        if command in find_commands(os.path.join(config.path, "management"))
+    ]
+
+
+def check_runserver_order(**kwargs: Any) -> list[CheckMessage]:
+    """W008: an app listed above ours ships ``runserver``, so ours never runs."""
+    names = apps_with_command("runserver")
+    if not settings.DEBUG or _OURS not in names:
+        return []
+    # staticfiles above ours is W004's case, with its own wording.
+    above = [name for name in names[: names.index(_OURS)] if name != _STATICFILES]
+    return [
+        Warning(
+            f"{name!r} is listed above {_OURS!r} in INSTALLED_APPS and ships its own "
+            f"'runserver' command, which Django runs instead of the one of {_OURS!r}: "
+            f"runserver then serves static files without the safe handler (Django's "
+            f"own handler serves only the current static version and answers some "
+            f"malformed static paths, e.g. with '..', with a 500 instead of a 404).",
+            hint=f"Move {_OURS!r} above {name!r} in INSTALLED_APPS (either may name its "
+            f"AppConfig): its runserver then runs the next one in app order, e.g. "
+            f"daphne's ASGI server, with the safe static handler.",
+            id=_ID % "W008",
+        )
+        for name in above
     ]
 
 
