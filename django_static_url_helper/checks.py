@@ -108,13 +108,18 @@ def apps_with_command(command: str) -> list[str]:
     ]
 
 
+_SAFE_RUNSERVERS = frozenset((_STATICFILES, "whitenoise.runserver_nostatic"))
+
+
 def check_runserver_order(**kwargs: Any) -> list[CheckMessage]:
     """W008: an app listed above ours ships ``runserver``, so ours never runs."""
     names = apps_with_command("runserver")
     if not settings.DEBUG or _OURS not in names:
         return []
-    # staticfiles above ours is W004's case, with its own wording.
-    above = [name for name in names[: names.index(_OURS)] if name != _STATICFILES]
+    # staticfiles above ours is W004's case, with its own wording; whitenoise's
+    # runserver_nostatic serves no static files at all, so requests reach the
+    # dev pattern or the middleware, both safe.
+    above = [name for name in names[: names.index(_OURS)] if name not in _SAFE_RUNSERVERS]
     return [
         Warning(
             f"{name!r} is listed above {_OURS!r} in INSTALLED_APPS and ships its own "

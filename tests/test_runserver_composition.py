@@ -159,6 +159,8 @@ def test_w008_app_with_a_runserver_listed_above_ours(settings, apps: list[str]) 
         [OURS, OTHER, STATICFILES],
         [OURS, STATICFILES, OTHER],
         [STATICFILES, OURS],  # W004's case, not worded twice
+        # It serves no static files: the requests reach our dev pattern.
+        ["whitenoise.runserver_nostatic", OURS, STATICFILES],
         [OTHER, STATICFILES],  # ours not installed
     ],
 )
