@@ -1,4 +1,4 @@
-"""System checks, registered in ``apps.py``. Every id is listed in the README."""
+"""System checks, registered in ``apps.py``. Every id is listed in docs/checks.rst."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def check_source(**kwargs: Any) -> list[CheckMessage]:
                 "Every worker and every server boots at a different time, so each "
                 "renders different static URLs and caches never warm up.",
                 hint="In production use a version that is the same on every server "
-                "of a release: get_static_url_env(), get_static_url_git(), "
-                "get_static_url_stamp() or get_static_url_file().",
+                "of a release: get_static_url_release(), get_static_url_env(), "
+                "get_static_url_git() or get_static_url_stamp().",
                 id=_ID % "W001",
             )
         )
