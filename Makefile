@@ -68,7 +68,7 @@ test-django52: system-packages
 # The README's picture of the demo page, taken by the browser test.
 screenshot: dev
 	SAVE_SCREENSHOT=$(CURDIR)/example/demo-screenshot.png $(BIN)/python -m pytest -q \
-		tests/test_browser_cache.py -k demo_page
+		tests/test_browser_cache.py -k "demo_page and gunicorn"
 
 bench: system-packages dev
 	$(BIN)/python bench/run.py

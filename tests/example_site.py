@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -18,11 +19,23 @@ from tests import servers
 EXAMPLE = servers.ROOT / "example"
 
 
-class Site:
-    """One deployed copy of the example site; ``deploy()`` runs the deploy steps."""
+# What each app server logs when a worker starts and when one has finished.
+WORKER_LOG = {
+    "gunicorn": ("Booting worker", "Worker exiting"),
+    "uvicorn": ("Started server process", "Finished server process"),
+}
 
-    def __init__(self, folder: Path, **env: str) -> None:
+
+class Site:
+    """One deployed copy of the example site; ``deploy()`` runs the deploy steps.
+
+    ``server`` is the app server, one of ``servers.APP_SERVERS``: gunicorn runs
+    its WSGI application, uvicorn its ASGI one.
+    """
+
+    def __init__(self, folder: Path, server: str = "gunicorn", **env: str) -> None:
         self.folder = folder
+        self.server = server
         self.sources = folder / "src"
         shutil.copytree(EXAMPLE / "demo" / "static", self.sources)
         self.env = {
@@ -38,6 +51,7 @@ class Site:
         self.app_port = self.port
         self.workers = 2
         self.nginx: str | None = None
+        self.server_pid = 0
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -78,15 +92,48 @@ class Site:
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
-        """gunicorn with the whitenoise integration serves the whole site."""
-        args = [
-            *servers.gunicorn_args(self.app_port, "demo.wsgi:application", workers=self.workers),
-            f"--access-logfile={self.access_log}",
-            f"--pid={self.folder / 'gunicorn.pid'}",
-            f"--chdir={EXAMPLE}",
-        ]
-        with servers.running(args, self.app_port, self.folder / "gunicorn.log", env=self.env):
+        """The app server with the whitenoise integration serves the whole site."""
+        if self.server == "uvicorn":
+            args = [
+                *servers.uvicorn_args(self.app_port, "demo.asgi:application", self.workers),
+                f"--log-config={self.uvicorn_log_config()}",
+            ]
+        else:
+            args = [
+                *servers.app_server_args("gunicorn", self.app_port, "demo", self.workers),
+                f"--access-logfile={self.access_log}",
+            ]
+        log = self.folder / f"{self.server}.log"
+        with servers.running(args, self.app_port, log, env=self.env, cwd=EXAMPLE) as proc:
+            self.server_pid = proc.pid
             yield
+
+    def uvicorn_log_config(self) -> Path:
+        """uvicorn's logging, with its access log in ``access_log`` as gunicorn's is."""
+        formatter = "uvicorn.logging.AccessFormatter"
+        config = {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {
+                "default": {"()": "uvicorn.logging.DefaultFormatter", "use_colors": False},
+                "access": {"()": formatter, "fmt": '"%(request_line)s" %(status_code)s'},
+            },
+            "handlers": {
+                "default": {"class": "logging.StreamHandler", "formatter": "default"},
+                "access": {
+                    "class": "logging.FileHandler",
+                    "formatter": "access",
+                    "filename": str(self.access_log),
+                },
+            },
+            "loggers": {
+                "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+                "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            },
+        }
+        path = self.folder / "uvicorn-logging.json"
+        path.write_text(json.dumps(config))
+        return path
 
     def nginx_http(self) -> str:
         """The server block 'static_url nginx --server' prints, logging its requests."""
@@ -109,15 +156,16 @@ class Site:
 
     def restart_gracefully(self) -> None:
         """HUP the master, like a deploy does: wait until fresh workers answer."""
-        log = self.folder / "gunicorn.log"
-        booted = log.read_text().count("Booting worker")
-        os.kill(int((self.folder / "gunicorn.pid").read_text()), signal.SIGHUP)
+        log = self.folder / f"{self.server}.log"
+        started, finished = WORKER_LOG[self.server]
+        booted = log.read_text().count(started)
+        os.kill(self.server_pid, signal.SIGHUP)
         deadline = time.monotonic() + 30
-        while log.read_text().count("Booting worker") < booted + self.workers:
+        while log.read_text().count(started) < booted + self.workers:
             assert time.monotonic() < deadline, f"no fresh workers:\n{log.read_text()}"
             time.sleep(0.05)
         # Old workers finish in-flight requests and exit; wait for them to go.
-        while log.read_text().count("Worker exiting") < booted:
+        while log.read_text().count(finished) < booted:
             assert time.monotonic() < deadline, f"old workers stayed:\n{log.read_text()}"
             time.sleep(0.05)
         if self.nginx:

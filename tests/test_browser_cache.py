@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from django_static_url_helper import version
-from tests import browser
+from tests import browser, servers
 from tests.example_site import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -64,8 +64,11 @@ def visit_then_deploy_then_visit(
         return heading_colour(driver), old_version, new_version, asset_names(site.static_gets())
 
 
-def test_the_demo_page_shows_version_urls_and_the_headers_they_got(tmp_path: Path) -> None:
-    site = Site(tmp_path)
+@pytest.mark.parametrize("server", servers.APP_SERVERS)
+def test_the_demo_page_shows_version_urls_and_the_headers_they_got(
+    server: str, tmp_path: Path
+) -> None:
+    site = Site(tmp_path, server)
     site.deploy()
     with browser.chrome() as driver, site.serving():
         driver.get(site.url)  # type: ignore[attr-defined]
@@ -93,8 +96,11 @@ def wait_until(driver, condition: str, timeout: float = 10) -> None:  # type: ig
         time.sleep(0.05)
 
 
-def test_gunicorn_and_whitenoise_a_deploy_reaches_the_browser(tmp_path: Path) -> None:
-    site = Site(tmp_path)
+@pytest.mark.parametrize("server", servers.APP_SERVERS)
+def test_app_server_and_whitenoise_a_deploy_reaches_the_browser(
+    server: str, tmp_path: Path
+) -> None:
+    site = Site(tmp_path, server)
     site.deploy()
     colour, old_version, new_version, fetched = visit_then_deploy_then_visit(site, site.serving())
     assert new_version != old_version
