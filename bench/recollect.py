@@ -53,8 +53,7 @@ def child(args: argparse.Namespace) -> None:
 
     aws = {}
     if args.backend == "s3":
-        # django-storages' own settings: Django 4.2's settings.configure() drops
-        # STORAGES["staticfiles"]["OPTIONS"].
+        # django-storages' own settings, as most projects configure it.
         aws = {
             "AWS_STORAGE_BUCKET_NAME": args.bucket,
             "AWS_S3_ENDPOINT_URL": args.endpoint,

@@ -75,8 +75,8 @@ class Site:
         css.write_text(
             re.sub(r"#title \{ color: [^;]+;", f"#title {{ color: {colour};", css.read_text())
         )
-        # collectstatic on Django 4.2 compares modification times in whole
-        # seconds: an edit within the second of the last collect looks unchanged.
+        # collectstatic compares modification times in whole seconds: an edit
+        # within the second of the last collect looks unchanged.
         later = time.time() + 2
         os.utime(css, (later, later))
 

@@ -46,8 +46,7 @@ class Bucket:
             region_name="us-east-1",
         )
         self.client.create_bucket(Bucket=self.name)
-        # django-storages' own settings: Django 4.2's override_settings drops
-        # STORAGES["staticfiles"]["OPTIONS"].
+        # django-storages' own settings, as most projects configure it.
         settings.STORAGES = {
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage"},

@@ -124,8 +124,7 @@ def test_the_memo_is_bounded_and_answers_stay_right_past_the_bound() -> None:
 
 
 def test_the_bound_is_an_option_of_storages() -> None:
-    # The handler Django builds from settings.STORAGES (override_settings on
-    # Django 4.2 drops OPTIONS of "staticfiles" while STATICFILES_STORAGE lives).
+    # The handler Django builds from settings.STORAGES.
     handler = StorageHandler({"staticfiles": {"BACKEND": OURS, "OPTIONS": {"url_memo_size": 7}}})
     storage = handler["staticfiles"]
     assert isinstance(storage, VersionedStaticFilesStorage)
