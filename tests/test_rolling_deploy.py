@@ -182,9 +182,11 @@ def judge(fetches: list[Fetch], releases: dict[str, Release]) -> Verdict:
     return Verdict(*(counts[name] for name in Verdict._fields))
 
 
-def rolling_deploy(nginx_binary: str, tmp_path: Path, **env: str) -> Verdict:
-    a = Site(tmp_path / "release-a", **env)
-    b = Site(tmp_path / "release-b", **env)
+def rolling_deploy(
+    nginx_binary: str, tmp_path: Path, server: str = "gunicorn", **env: str
+) -> Verdict:
+    a = Site(tmp_path / "release-a", server, **env)
+    b = Site(tmp_path / "release-b", server, **env)
     b.set_heading_colour("rgb(200, 30, 30)")
     (b.sources / "js" / "app.js").write_text(
         "// release B\n" + (b.sources / "js" / "app.js").read_text()
@@ -212,11 +214,12 @@ def report(title: str, verdict: Verdict, capsys: pytest.CaptureFixture[str]) -> 
         print(f"\n{title}: " + ", ".join(f"{k}={v}" for k, v in verdict._asdict().items()))
 
 
+@pytest.mark.parametrize("server", servers.APP_SERVERS)
 def test_no_cache_ever_holds_another_releases_bytes(
-    nginx_binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str, nginx_binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    verdict = rolling_deploy(nginx_binary, tmp_path)
-    report("rolling deploy, mismatched versions served uncached", verdict, capsys)
+    verdict = rolling_deploy(nginx_binary, tmp_path, server)
+    report(f"rolling deploy behind {server}, other versions uncached", verdict, capsys)
     assert verdict.errors == 0
     assert verdict.cached_mismatches == 0
     assert verdict.immutable_mismatches == 0
