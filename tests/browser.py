@@ -6,8 +6,12 @@ import contextlib
 import shutil
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 INSTALL_HINT = "install Debian's browser: apt-get install chromium chromium-driver"
 
@@ -21,7 +25,7 @@ def _binaries() -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def chrome() -> Iterator[object]:
+def chrome() -> Iterator[WebDriver]:
     """A fresh browser with an empty profile (so an empty HTTP cache)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

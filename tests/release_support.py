@@ -76,5 +76,7 @@ def set_completed(root: Path, segment: str, when: float) -> None:
     marker.write_text(json.dumps(data))
 
 
-class ReleaseManifestStorage(ReleaseStorageMixin, ManifestStaticFilesStorage):
+# django-stubs: HashedFilesMixin.url takes a str where Storage.url takes str | None;
+# the stubs ignore this same error on ManifestStaticFilesStorage itself.
+class ReleaseManifestStorage(ReleaseStorageMixin, ManifestStaticFilesStorage):  # type: ignore[misc]
     """Release directories with Django's hashed file names, as a user would combine them."""

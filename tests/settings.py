@@ -26,5 +26,7 @@ USE_TZ = True
 
 STATIC_ROOT_URL = "/static/"
 STATIC_URL = url_helper.get_static_url_fixed(STATIC_ROOT_URL, "3fa9c1e2b7d4")
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "static-root-unused"
+# Typed as Django takes them: Paths here, while the settings modules that
+# star-import this one set str values from environment variables.
+STATICFILES_DIRS: list[str | Path] = [BASE_DIR / "static"]
+STATIC_ROOT: str | Path | None = BASE_DIR / "static-root-unused"

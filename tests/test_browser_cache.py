@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,16 +15,28 @@ from django_static_url_helper import version
 from tests import browser, servers
 from tests.example_site import Site
 
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
+
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ASSETS = {"css/site.css", "js/app.js", "img/logo.svg"}
 OLD, NEW = "rgb(12, 92, 160)", "rgb(200, 30, 30)"
 
 
-def heading_colour(driver) -> str:  # type: ignore[no-untyped-def]
-    return driver.execute_script(  # type: ignore[no-any-return]
+def heading_colour(driver: WebDriver) -> str:
+    colour = driver.execute_script(
         "return getComputedStyle(document.getElementById('title')).color"
     )
+    assert isinstance(colour, str), colour
+    return colour
+
+
+def data_url(row: WebElement) -> str:
+    url = row.get_attribute("data-url")
+    assert url is not None, "a row of the demo page without its data-url"
+    return url
 
 
 def asset_names(paths: list[str]) -> set[str]:
@@ -46,11 +59,11 @@ def visit_then_deploy_then_visit(
     """
     with browser.chrome() as driver, serving:
         site.static_gets()
-        driver.get(site.url)  # type: ignore[attr-defined]
+        driver.get(site.url)
         assert heading_colour(driver) == OLD
         assert asset_names(site.static_gets()) >= ASSETS, "first visit fetches every asset"
 
-        driver.get(site.url)  # type: ignore[attr-defined]  # a navigation, not a forced reload
+        driver.get(site.url)  # a navigation, not a forced reload
         assert heading_colour(driver) == OLD
         assert site.static_gets() == [], "second visit is served from the browser cache"
 
@@ -60,7 +73,7 @@ def visit_then_deploy_then_visit(
         site.restart_gracefully()
         new_version = site.page_version()
         site.static_gets()
-        driver.get(site.url)  # type: ignore[attr-defined]
+        driver.get(site.url)
         return heading_colour(driver), old_version, new_version, asset_names(site.static_gets())
 
 
@@ -71,25 +84,25 @@ def test_the_demo_page_shows_version_urls_and_the_headers_they_got(
     site = Site(tmp_path, server)
     site.deploy()
     with browser.chrome() as driver, site.serving():
-        driver.get(site.url)  # type: ignore[attr-defined]
-        version_shown = driver.find_element("id", "version").text  # type: ignore[attr-defined]
+        driver.get(site.url)
+        version_shown = driver.find_element("id", "version").text
         assert version_shown == site.page_version() != "(none)"
-        rows = driver.find_elements("css selector", "tr[data-url]")  # type: ignore[attr-defined]
-        assert {row.get_attribute("data-url").split("/", 3)[2] for row in rows} == {version_shown}
+        rows = driver.find_elements("css selector", "tr[data-url]")
+        assert {data_url(row).split("/", 3)[2] for row in rows} == {version_shown}
         wait_until(
             driver,
             "[...document.querySelectorAll('td.cache code')]"
             ".every(c => c.textContent.includes('immutable'))",
         )
-        driver.set_window_size(1100, 420)  # type: ignore[attr-defined]
+        driver.set_window_size(1100, 420)
         screenshot = tmp_path / "demo.png"
-        driver.save_screenshot(str(screenshot))  # type: ignore[attr-defined]
+        driver.save_screenshot(str(screenshot))
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     if os.environ.get("SAVE_SCREENSHOT"):
         shutil.copyfile(screenshot, os.environ["SAVE_SCREENSHOT"])
 
 
-def wait_until(driver, condition: str, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+def wait_until(driver: WebDriver, condition: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not driver.execute_script(f"return {condition}"):
         assert time.monotonic() < deadline, f"never true: {condition}"

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from django_static_url_helper import checks, content_hash, url_helper
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
 
-def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
+def ids(messages: list[CheckMessage]) -> list[str | None]:
     return [message.id for message in messages]
 
 
@@ -19,31 +24,31 @@ def test_the_test_settings_pass_every_check() -> None:
     call_command("check", fail_level="WARNING")
 
 
-def test_w002_static_url_without_version(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w002_static_url_without_version(settings: Settings) -> None:
     settings.STATIC_URL = "/static/"
     assert ids(checks.check_static_url()) == ["django_static_url_helper.W002"]
     with pytest.raises(SystemCheckError, match="W002"):
         call_command("check", fail_level="WARNING")
 
 
-def test_w002_quiet_for_the_pending_stamp_placeholder(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w002_quiet_for_the_pending_stamp_placeholder(settings: Settings) -> None:
     settings.STATIC_URL = "/static/stamp-pending/"
     assert checks.check_static_url() == []
 
 
-def test_w001_boot_time_version_in_production(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w001_boot_time_version_in_production(settings: Settings) -> None:
     settings.STATIC_URL = url_helper.get_static_url_now("/static/")
     settings.DEBUG = False
     assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
 
 
-def test_w001_quiet_in_development(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w001_quiet_in_development(settings: Settings) -> None:
     settings.STATIC_URL = url_helper.get_static_url_now("/static/")
     settings.DEBUG = True
     assert checks.check_source() == []
 
 
-def test_e001_deploy_file_removed_after_boot(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_e001_deploy_file_removed_after_boot(settings: Settings, tmp_path: Path) -> None:
     deploy = tmp_path / "deploy.stamp"
     deploy.touch()
     settings.STATIC_URL = url_helper.get_static_url_file("/static/", deploy)
@@ -54,7 +59,7 @@ def test_e001_deploy_file_removed_after_boot(settings, tmp_path: Path) -> None: 
     assert str(deploy) in message.msg
 
 
-def test_e001_stamp_removed_after_boot(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_e001_stamp_removed_after_boot(settings: Settings, tmp_path: Path) -> None:
     stamp = tmp_path / "static-version.txt"
     content_hash.write_stamp(stamp, "f" * 64)
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
@@ -62,14 +67,14 @@ def test_e001_stamp_removed_after_boot(settings, tmp_path: Path) -> None:  # typ
     assert ids(checks.check_source()) == ["django_static_url_helper.E001"]
 
 
-def test_release_sources_pass(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_release_sources_pass(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMIT", "abc")
     settings.STATIC_URL = url_helper.get_static_url_env("/static/", "GIT_COMMIT")
     settings.DEBUG = False
     assert checks.check_source() == []
 
 
-def test_w003_top_level_folder_shaped_like_a_version(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_w003_top_level_folder_shaped_like_a_version(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "0123456789ab").mkdir()
     (tmp_path / "cafe").mkdir()
     (tmp_path / "0123456789ab" / "x.css").write_text("")
@@ -79,12 +84,12 @@ def test_w003_top_level_folder_shaped_like_a_version(settings, tmp_path: Path) -
     assert "'0123456789ab'" in message.msg
 
 
-def test_w003_skips_folders_that_cannot_be_listed(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_w003_skips_folders_that_cannot_be_listed(settings: Settings, tmp_path: Path) -> None:
     settings.STATICFILES_DIRS = [tmp_path / "missing"]
     assert checks.check_folder_names() == []
 
 
-def test_w004_app_listed_below_staticfiles_in_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w004_app_listed_below_staticfiles_in_debug(settings: Settings) -> None:
     settings.INSTALLED_APPS = ["django.contrib.staticfiles", "django_static_url_helper"]
     assert ids(checks.check_app_order()) == ["django_static_url_helper.W004"]
     settings.DEBUG = False
@@ -107,7 +112,7 @@ THEIR_CONFIG = "django.contrib.staticfiles.apps.StaticFilesConfig"
         [THEIR_CONFIG, OUR_CONFIG],
     ],
 )
-def test_w004_finds_apps_listed_by_their_app_config(settings, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_w004_finds_apps_listed_by_their_app_config(settings: Settings, apps: list[str]) -> None:
     settings.INSTALLED_APPS = apps
     (message,) = checks.check_app_order()
     assert message.id == "django_static_url_helper.W004"
@@ -115,6 +120,6 @@ def test_w004_finds_apps_listed_by_their_app_config(settings, apps: list[str]) -
     assert "only the current static version" not in message.msg
 
 
-def test_w004_quiet_for_app_configs_in_the_right_order(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w004_quiet_for_app_configs_in_the_right_order(settings: Settings) -> None:
     settings.INSTALLED_APPS = [OUR_CONFIG, THEIR_CONFIG]
     assert checks.check_app_order() == []

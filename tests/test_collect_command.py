@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_static_url_helper import content_hash, url_helper
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
@@ -18,7 +22,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def stamp_settings(settings, tmp_path: Path, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+def stamp_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Settings as a deploy has them: STATIC_URL from a stamp that does not exist yet."""
     monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "collect"])
     stamp = tmp_path / "static-version.txt"
@@ -27,7 +31,9 @@ def stamp_settings(settings, tmp_path: Path, monkeypatch) -> Path:  # type: igno
     return stamp
 
 
-def test_collect_copies_the_files_and_writes_their_stamp(settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_collect_copies_the_files_and_writes_their_stamp(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stamp = stamp_settings(settings, tmp_path, monkeypatch)
     assert settings.STATIC_URL == "/static/stamp-pending/"  # the first deploy boots
     out = run("collect")
@@ -38,7 +44,9 @@ def test_collect_copies_the_files_and_writes_their_stamp(settings, tmp_path, mon
     assert f"Wrote {stamp}" in out
 
 
-def test_collect_stamp_equals_collectstatic_then_stamp(settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_collect_stamp_equals_collectstatic_then_stamp(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stamp = stamp_settings(settings, tmp_path, monkeypatch)
     run("collect")
     one_step = content_hash.read_stamp(stamp)
@@ -49,8 +57,8 @@ def test_collect_stamp_equals_collectstatic_then_stamp(settings, tmp_path, monke
 
 
 def test_collect_clear_removes_files_no_longer_in_the_sources(
-    settings, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stamp = stamp_settings(settings, tmp_path, monkeypatch)
     stale = tmp_path / "collected" / "removed-since.css"
     stale.parent.mkdir()
@@ -60,7 +68,9 @@ def test_collect_clear_removes_files_no_longer_in_the_sources(
     assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
 
 
-def test_collect_without_a_stamp_file_refuses_before_copying(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_collect_without_a_stamp_file_refuses_before_copying(
+    settings: Settings, tmp_path: Path
+) -> None:
     settings.STATIC_ROOT = tmp_path / "collected"
     with pytest.raises(CommandError, match="pass --output PATH, or run collectstatic alone"):
         run("collect")
@@ -74,8 +84,8 @@ def collectstatic(*args: str) -> str:
 
 
 def test_collectstatic_alone_says_the_stamp_still_holds_the_old_content(
-    settings, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stamp = stamp_settings(settings, tmp_path, monkeypatch)
     monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
     assert f"{stamp} is not written yet" in collectstatic("-v0")  # the first deploy
@@ -89,7 +99,7 @@ def test_collectstatic_alone_says_the_stamp_still_holds_the_old_content(
     assert "still holds" not in collectstatic("--dry-run")
 
 
-def test_collectstatic_notice_only_for_a_stamp_url(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_collectstatic_notice_only_for_a_stamp_url(settings: Settings, tmp_path: Path) -> None:
     settings.STATIC_ROOT = tmp_path / "collected"
     out = collectstatic()
     assert "static files copied" in out
@@ -97,6 +107,8 @@ def test_collectstatic_notice_only_for_a_stamp_url(settings, tmp_path: Path) -> 
     assert "stamp" not in collectstatic("--dry-run")
 
 
-def test_collect_prints_no_stamp_notice(settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_collect_prints_no_stamp_notice(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stamp_settings(settings, tmp_path, monkeypatch)
     assert "still holds" not in run("collect")

@@ -3,12 +3,16 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_static_url_helper import content_hash, url_helper
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
@@ -35,7 +39,7 @@ def test_show_json_for_deploy_scripts() -> None:
     }
 
 
-def test_show_without_a_version(settings) -> None:  # type: ignore[no-untyped-def]
+def test_show_without_a_version(settings: Settings) -> None:
     settings.STATIC_URL = "/plain/"
     assert "version: \n" in run("show")
 
@@ -51,8 +55,8 @@ def test_stamp_writes_the_hash_of_static_root(tmp_path: Path) -> None:
 
 
 def test_stamp_defaults_to_static_root_and_the_settings_stamp(
-    settings, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "stamp"])
     settings.STATIC_ROOT = tmp_path
     (tmp_path / "a.css").write_text("a")
@@ -74,7 +78,7 @@ def test_stamp_without_a_default_output_says_pass_output(tmp_path: Path) -> None
         run("stamp", "--root", str(tmp_path))
 
 
-def test_stamp_without_static_root(settings) -> None:  # type: ignore[no-untyped-def]
+def test_stamp_without_static_root(settings: Settings) -> None:
     settings.STATIC_ROOT = None
     with pytest.raises(CommandError, match="STATIC_ROOT is not set"):
         run("stamp")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,9 @@ def test_equal_trees_on_two_servers_hash_equal(tmp_path: Path) -> None:
         lambda root: (root / "img" / "deep" / "c.png").unlink(),
     ],
 )
-def test_any_content_or_name_change_changes_the_hash(tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+def test_any_content_or_name_change_changes_the_hash(
+    tmp_path: Path, change: Callable[[Path], object]
+) -> None:
     root = make_tree(tmp_path / "t")
     before = hash_tree(root)
     change(root)
@@ -119,7 +122,9 @@ def make_wide_tree(root: Path, count: int = 150) -> Path:
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 64, 0, None])
-def test_the_digest_does_not_depend_on_the_number_of_threads(tmp_path: Path, workers) -> None:  # type: ignore[no-untyped-def]
+def test_the_digest_does_not_depend_on_the_number_of_threads(
+    tmp_path: Path, workers: int | None
+) -> None:
     root = make_wide_tree(tmp_path / "t")
     expected = "cb2a4c8b54304a62ead81d5e65fce8b550901d8493fc5baba4bac7ae70d247f6"
     assert hash_tree(root, workers=workers) == expected

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
@@ -7,8 +10,13 @@ from django.urls import clear_url_caches
 
 from django_static_url_helper.django_url_helper import staticfiles_dynamicurlpatterns
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 CURRENT = "3fa9c1e2b7d4"
 OLDER = "0123456789ab"
+# What the urlconf fixture yields: serve the patterns built for a static URL.
+Urlconf = Callable[[str], None]
 
 
 def body(client: Client, url: str) -> bytes:
@@ -20,7 +28,7 @@ def body(client: Client, url: str) -> bytes:
         response.close()
 
 
-def test_empty_outside_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_empty_outside_debug(settings: Settings) -> None:
     settings.DEBUG = False
     assert staticfiles_dynamicurlpatterns("/static/") == []
 
@@ -98,7 +106,7 @@ def test_never_serves_outside_the_static_folders_nor_directories(client: Client,
 
 
 @pytest.fixture
-def urlconf(settings):  # type: ignore[no-untyped-def]
+def urlconf(settings: Settings) -> Iterator[Urlconf]:
     """Build a urlconf from the patterns under the current settings."""
     import types
 
@@ -115,26 +123,28 @@ def urlconf(settings):  # type: ignore[no-untyped-def]
     clear_url_caches()
 
 
-def test_absolute_cdn_base_matches_on_its_path(client: Client, urlconf) -> None:  # type: ignore[no-untyped-def]
+def test_absolute_cdn_base_matches_on_its_path(client: Client, urlconf: Urlconf) -> None:
     urlconf("https://cdn.example.com/assets/")
     assert body(client, f"/assets/{CURRENT}/css/site.css").startswith(b"h1")
 
 
 def test_a_versioned_static_url_passed_by_mistake_still_serves_older_versions(
     client: Client,
-    urlconf,  # type: ignore[no-untyped-def]
+    urlconf: Urlconf,
 ) -> None:
     urlconf(f"/static/{CURRENT}/")
     assert body(client, f"/static/{OLDER}/css/site.css").startswith(b"h1")
 
 
-def test_regex_metacharacters_in_the_base_are_literal(client: Client, urlconf) -> None:  # type: ignore[no-untyped-def]
+def test_regex_metacharacters_in_the_base_are_literal(client: Client, urlconf: Urlconf) -> None:
     urlconf("/st+at(ic)/")
     assert body(client, f"/st+at(ic)/{CURRENT}/css/site.css").startswith(b"h1")
     assert client.get("/sttat(ic)/css/site.css").status_code == 404
 
 
-def test_sub_path_deployment_with_force_script_name(client: Client, urlconf, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sub_path_deployment_with_force_script_name(
+    client: Client, urlconf: Urlconf, settings: Settings
+) -> None:
     settings.FORCE_SCRIPT_NAME = "/app"
     urlconf("/app/static/")
     response = client.get(f"/static/{CURRENT}/css/site.css", SCRIPT_NAME="/app")

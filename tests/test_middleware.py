@@ -347,11 +347,11 @@ def test_unversioned_static_url_serves_as_plain_whitenoise(settings: Any) -> Non
 def test_invalid_mismatch_setting_stops_start_up(settings: Any) -> None:
     settings.STATIC_VERSION_MISMATCH = "410"
     with pytest.raises(ImproperlyConfigured, match="STATIC_VERSION_MISMATCH is '410'"):
-        VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+        VersionedWhiteNoiseMiddleware(lambda request: None)
 
 
 def test_indexes_files_under_the_unversioned_prefix(settings: Any) -> None:
-    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)
     assert middleware.static_prefix == "/static/"
     assert "/static/css/site.css" in middleware.files
     assert not any(CURRENT in url for url in middleware.files)
@@ -360,7 +360,7 @@ def test_indexes_files_under_the_unversioned_prefix(settings: Any) -> None:
 def test_current_version_index_holds_the_safe_files_only(settings: Any, tmp_path: Path) -> None:
     (tmp_path / "robots.txt").write_bytes(b"")
     settings.WHITENOISE_ROOT = str(tmp_path)
-    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)
     index = middleware.current_files
     assert index[f"/static/{CURRENT}/css/site.css"].cache_control == IMMUTABLE
     assert f"/static/{CURRENT}/2024/x.png" in index
@@ -371,15 +371,15 @@ def test_current_version_index_holds_the_safe_files_only(settings: Any, tmp_path
 
 def test_no_current_version_index_without_a_version_or_with_autorefresh(settings: Any) -> None:
     settings.STATIC_URL = "/static/"
-    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}  # type: ignore[arg-type,return-value]
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}
     settings.STATIC_URL = f"/static/{CURRENT}/"
     settings.WHITENOISE_AUTOREFRESH = True
-    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}  # type: ignore[arg-type,return-value]
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}
 
 
 def test_explicit_whitenoise_static_prefix_loses_its_segment(settings: Any) -> None:
     settings.WHITENOISE_STATIC_PREFIX = f"/static/{CURRENT}/"
-    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: None)
     assert middleware.static_prefix == "/static/"
 
 
@@ -391,4 +391,4 @@ def test_an_invalid_policy_setting_stops_start_up_saying_how_to_fix_it(
 ) -> None:
     setattr(settings, name, value)
     with pytest.raises(ImproperlyConfigured, match=f"{name} {value!r}|{name} is {value!r}"):
-        VersionedWhiteNoiseMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+        VersionedWhiteNoiseMiddleware(lambda request: None)

@@ -45,6 +45,7 @@ def test_w005_not_where_whitenoise_expects(
     (message,) = checks.check_middleware()
     assert message.id == "django_static_url_helper.W005"
     assert f"position {middleware.index(OURS)}" in message.msg
+    assert message.hint is not None
     assert where in message.hint
 
 
@@ -65,6 +66,7 @@ def test_e002_invalid_mismatch_setting(settings: Any) -> None:
     (message,) = checks.check_mismatch_setting()
     assert message.id == "django_static_url_helper.E002"
     assert "'no-cache'" in message.msg
+    assert message.hint is not None
     assert "'404'" in message.hint
     with pytest.raises(SystemCheckError, match="E002"):
         call_command("check")

@@ -6,6 +6,7 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -13,6 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_static_url_helper import nginx, version
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = nginx.Block(base="/static/", root="/srv/example/static", current="3fa9c1e2b7d4")
@@ -62,7 +66,7 @@ def test_rendered_text_has_no_template_residue(block: nginx.Block) -> None:
     assert text.endswith("}\n")
 
 
-def test_command_prints_the_block_of_this_project(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_command_prints_the_block_of_this_project(settings: Settings, tmp_path: Path) -> None:
     settings.STATIC_ROOT = tmp_path
     out = run()
     assert "location ^~ /static/ {\n" in out
@@ -80,7 +84,7 @@ def test_command_prints_the_block_of_this_project(settings, tmp_path: Path) -> N
     assert out.startswith("# Static files of /static/3fa9c1e2b7d4/")
 
 
-def test_policy_settings_shape_the_block(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_policy_settings_shape_the_block(settings: Settings, tmp_path: Path) -> None:
     settings.STATIC_ROOT = tmp_path
     settings.STATIC_VERSION_MISMATCH = "404"
     settings.STATIC_VERSION_MAX_AGE = 86400
@@ -95,20 +99,24 @@ def test_policy_settings_shape_the_block(settings, tmp_path: Path) -> None:  # t
     assert regex_location.lstrip().startswith("return 404;")
 
 
-def test_numbers_are_never_localized(settings) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_are_never_localized(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.USE_THOUSAND_SEPARATOR = True
     settings.LANGUAGE_CODE = "de"
     assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in run()
 
 
-def test_relative_static_root_is_made_absolute(settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_relative_static_root_is_made_absolute(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings.STATIC_ROOT = "collected"
     assert f'alias "{tmp_path}/collected/";' in run()
 
 
-def test_headers_include_is_repeated_in_every_location_that_sets_headers(settings) -> None:  # type: ignore[no-untyped-def]
+def test_headers_include_is_repeated_in_every_location_that_sets_headers(
+    settings: Settings,
+) -> None:
     settings.STATIC_ROOT = "/srv/static"
     out = run("--headers-include", "/etc/nginx/snippets/security-headers.conf")
     # The unversioned, current, other-version and 404 locations.
@@ -116,7 +124,7 @@ def test_headers_include_is_repeated_in_every_location_that_sets_headers(setting
     assert out.count("add_header Cache-Control") == 4
 
 
-def test_server_option_prints_a_complete_server(settings) -> None:  # type: ignore[no-untyped-def]
+def test_server_option_prints_a_complete_server(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     out = run(
         "--server",
@@ -134,7 +142,7 @@ def test_server_option_prints_a_complete_server(settings) -> None:  # type: igno
     assert out.endswith("}\n")
 
 
-def test_server_options_without_server_say_add_server(settings) -> None:  # type: ignore[no-untyped-def]
+def test_server_options_without_server_say_add_server(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     with pytest.raises(
         CommandError, match="Only a server block takes --listen, --upstream: add --server"
@@ -142,13 +150,13 @@ def test_server_options_without_server_say_add_server(settings) -> None:  # type
         run("--listen", "80", "--upstream", "127.0.0.1:8000")
 
 
-def test_without_static_root_the_command_says_set_it(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_static_root_the_command_says_set_it(settings: Settings) -> None:
     settings.STATIC_ROOT = None
     with pytest.raises(CommandError, match="STATIC_ROOT is not set.*collectstatic"):
         run()
 
 
-def test_without_a_version_the_command_says_how_to_add_one(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_version_the_command_says_how_to_add_one(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.STATIC_URL = "/static/"
     with pytest.raises(CommandError, match="'/static/' carries no version segment.*url_helper"):
@@ -156,7 +164,7 @@ def test_without_a_version_the_command_says_how_to_add_one(settings) -> None:  #
 
 
 @pytest.mark.parametrize("allowed", [["127.0.0.1"], ["*"]])
-def test_static_url_on_another_host_is_refused(settings, allowed: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_static_url_on_another_host_is_refused(settings: Settings, allowed: list[str]) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.ALLOWED_HOSTS = allowed
     settings.STATIC_URL = "https://cdn.example.com/assets/3fa9c1e2b7d4/"
@@ -164,13 +172,13 @@ def test_static_url_on_another_host_is_refused(settings, allowed: list[str]) -> 
         run()
 
 
-def test_origin_renders_the_path_of_a_cdn_url(settings) -> None:  # type: ignore[no-untyped-def]
+def test_origin_renders_the_path_of_a_cdn_url(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.STATIC_URL = "https://cdn.example.com/assets/3fa9c1e2b7d4/"
     assert "location ^~ /assets/3fa9c1e2b7d4/ {" in run("--origin")
 
 
-def test_absolute_static_url_on_this_site_renders_its_path(settings) -> None:  # type: ignore[no-untyped-def]
+def test_absolute_static_url_on_this_site_renders_its_path(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.ALLOWED_HOSTS = [".example.com"]
     settings.STATIC_URL = "https://www.example.com/static/3fa9c1e2b7d4/"
@@ -179,7 +187,7 @@ def test_absolute_static_url_on_this_site_renders_its_path(settings) -> None:  #
 
 def block(**changes: object) -> nginx.Block:
     values = {**EXAMPLE.__dict__, **changes}
-    return nginx.Block(**values)  # type: ignore[arg-type]
+    return nginx.Block(**values)
 
 
 @pytest.mark.parametrize(
@@ -235,14 +243,16 @@ def test_values_nginx_would_misread_are_refused_with_the_fix(
 @pytest.mark.parametrize(
     "setting", ["STATIC_VERSION_MAX_AGE", "STATIC_VERSION_UNVERSIONED_MAX_AGE"]
 )
-def test_a_max_age_setting_that_is_no_number_is_a_command_error(settings, setting: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_max_age_setting_that_is_no_number_is_a_command_error(
+    settings: Settings, setting: str
+) -> None:
     settings.STATIC_ROOT = "/srv/static"
     setattr(settings, setting, "a year")
     with pytest.raises(CommandError, match=f"{setting} is 'a year': use a whole number of seconds"):
         run()
 
 
-def test_a_static_url_path_nginx_cannot_match_is_a_command_error(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_static_url_path_nginx_cannot_match_is_a_command_error(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.STATIC_URL = "/st atic/3fa9c1e2b7d4/"
     with pytest.raises(
@@ -251,7 +261,7 @@ def test_a_static_url_path_nginx_cannot_match_is_a_command_error(settings) -> No
         run()
 
 
-def test_command_turns_a_refused_value_into_a_command_error(settings) -> None:  # type: ignore[no-untyped-def]
+def test_command_turns_a_refused_value_into_a_command_error(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/$HOME"
     with pytest.raises(CommandError, match="nginx misreads '\\$'"):
         run()

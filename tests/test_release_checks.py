@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -12,16 +14,19 @@ from django_static_url_helper import checks, url_helper
 
 from .release_support import KEY, RELEASE_A, RELEASE_STORAGES, collect, make_tree
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 OURS, THEIRS = "django_static_url_helper", "django.contrib.staticfiles"
 
 
-def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
+def ids(messages: list[CheckMessage]) -> list[str | None]:
     return [message.id for message in messages]
 
 
 @pytest.fixture
-def production(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+def production(settings: Settings, tmp_path: Path) -> Settings:
     settings.DEBUG = False
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "root"
@@ -30,7 +35,7 @@ def production(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
     return settings
 
 
-def test_e003_release_storage_below_staticfiles(production) -> None:  # type: ignore[no-untyped-def]
+def test_e003_release_storage_below_staticfiles(production: Settings) -> None:
     # The check command imports ROOT_URLCONF, which must not be cached as DEBUG False.
     production.DEBUG = True
     production.INSTALLED_APPS = [THEIRS, OURS]
@@ -39,7 +44,7 @@ def test_e003_release_storage_below_staticfiles(production) -> None:  # type: ig
         call_command("check")
 
 
-def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings) -> None:  # type: ignore[no-untyped-def]
+def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings: Settings) -> None:
     settings.INSTALLED_APPS = [THEIRS, OURS]
     assert checks.check_release_app_order() == []
     settings.STORAGES = RELEASE_STORAGES
@@ -54,23 +59,23 @@ def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings) ->
         [THEIRS, "django_static_url_helper.apps.StaticUrlHelperConfig"],
     ],
 )
-def test_e003_finds_apps_listed_by_their_app_config(production, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_e003_finds_apps_listed_by_their_app_config(production: Settings, apps: list[str]) -> None:
     production.INSTALLED_APPS = apps
     assert ids(checks.check_release_app_order()) == ["django_static_url_helper.E003"]
 
 
-def test_e003_quiet_for_an_app_config_above_staticfiles(production) -> None:  # type: ignore[no-untyped-def]
+def test_e003_quiet_for_an_app_config_above_staticfiles(production: Settings) -> None:
     production.INSTALLED_APPS = ["django_static_url_helper.apps.StaticUrlHelperConfig", THEIRS]
     assert checks.check_release_app_order() == []
 
 
-def test_e003_quiet_when_the_storage_cannot_be_imported(settings) -> None:  # type: ignore[no-untyped-def]
+def test_e003_quiet_when_the_storage_cannot_be_imported(settings: Settings) -> None:
     settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
     settings.INSTALLED_APPS = [THEIRS, OURS]
     assert checks.check_release_app_order() == []
 
 
-def test_w007_until_the_current_release_is_collected(production) -> None:  # type: ignore[no-untyped-def]
+def test_w007_until_the_current_release_is_collected(production: Settings) -> None:
     [warning] = checks.check_release_collected()
     assert warning.id == "django_static_url_helper.W007"
     assert "not a complete release" in warning.msg
@@ -78,7 +83,7 @@ def test_w007_until_the_current_release_is_collected(production) -> None:  # typ
     assert checks.check_release_collected() == []
 
 
-def test_w007_quiet_in_debug_and_for_buckets(production) -> None:  # type: ignore[no-untyped-def]
+def test_w007_quiet_in_debug_and_for_buckets(production: Settings) -> None:
     production.DEBUG = True
     assert checks.check_release_collected() == []
     production.DEBUG = False

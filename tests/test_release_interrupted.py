@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 from django.test import override_settings
@@ -23,6 +23,9 @@ from django_static_url_helper.releases import ReleaseStaticFilesStorage
 
 from . import servers
 from .release_support import KEY, RELEASE_STORAGES, collect, make_tree, read_tree
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("forget_sources", "clean_argv")]
 FILES = 3000
@@ -116,7 +119,7 @@ def on_r2(kind: str, killed: Killed, tmp_path_factory: pytest.TempPathFactory) -
     yield from app_server(kind, killed, "r2", tmp_path_factory.mktemp("r2") / f"{kind}.log")
 
 
-def test_a_killed_collect_leaves_files_but_no_marker(killed: Killed, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_collect_leaves_files_but_no_marker(killed: Killed, settings: Settings) -> None:
     two = segment("r2")
     assert 0 < len(read_tree(killed.root / two)) < FILES
     assert not (killed.root / f"{two}.release.json").exists()
@@ -150,8 +153,8 @@ def test_a_server_started_on_a_killed_release_never_caches_it(killed: Killed, on
 
 
 def test_the_next_collect_completes_the_killed_release(
-    killed: Killed, tmp_path: Path, settings
-) -> None:  # type: ignore[no-untyped-def]
+    killed: Killed, tmp_path: Path, settings: Settings
+) -> None:
     root = tmp_path / "static-root"
     shutil.copytree(killed.root, root)
     settings.STORAGES = RELEASE_STORAGES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management.base import CommandError
@@ -22,6 +23,9 @@ from .release_support import (
     static_url,
 )
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 DAY = 86400
 
@@ -29,7 +33,7 @@ DAY = 86400
 class Releases:
     """Releases r1..rN collected with distinct files, the newest last."""
 
-    def __init__(self, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, tmp_path: Path) -> None:
         self.settings = settings
         self.root = tmp_path / "static-root"
         self.tmp = tmp_path
@@ -57,7 +61,7 @@ class Releases:
 
 
 @pytest.fixture
-def five(settings, tmp_path: Path) -> Releases:  # type: ignore[no-untyped-def]
+def five(settings: Settings, tmp_path: Path) -> Releases:
     site = Releases(settings, tmp_path)
     for number, age in zip(range(1, 6), [30, 20, 10, 5, 2], strict=True):
         site.collect(f"r{number}", age)
@@ -107,7 +111,7 @@ def test_refuses_when_the_current_version_was_never_collected(five: Releases) ->
     assert len(five.left()) == 5
 
 
-def test_refuses_without_a_release_storage(settings) -> None:  # type: ignore[no-untyped-def]
+def test_refuses_without_a_release_storage(settings: Settings) -> None:
     with pytest.raises(CommandError, match="keeps no release directories"):
         static_url("prune")
 
@@ -153,7 +157,7 @@ def test_a_negative_keep_is_refused(five: Releases) -> None:
         static_url("prune", "--keep", "-1")
 
 
-def test_an_empty_root_refuses(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_root_refuses(settings: Settings, tmp_path: Path) -> None:
     site = Releases(settings, tmp_path)
     site.current("r1")
     with pytest.raises(CommandError, match="not a complete release"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,17 +11,22 @@ from django_static_url_helper import release_serving, url_helper, version
 
 from .release_support import KEY, RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
 
-def release(settings, tmp_path: Path, release_id: str, files: dict[str, bytes]) -> str:  # type: ignore[no-untyped-def]
+def release(settings: Settings, tmp_path: Path, release_id: str, files: dict[str, bytes]) -> str:
     settings.STATICFILES_DIRS = [make_tree(tmp_path / release_id, files)]
     settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id, KEY)
     collect()
     return str(version.split_url(settings.STATIC_URL).segment)
 
 
-def test_complete_releases_are_kept_and_incomplete_ones_not(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_complete_releases_are_kept_and_incomplete_ones_not(
+    settings: Settings, tmp_path: Path
+) -> None:
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = root = tmp_path / "root"
     one = release(settings, tmp_path, "r1", RELEASE_A)
@@ -37,7 +43,7 @@ def test_complete_releases_are_kept_and_incomplete_ones_not(settings, tmp_path: 
     assert not kept.serves(one)
 
 
-def test_nothing_is_kept_without_release_directories(settings) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_kept_without_release_directories(settings: Settings) -> None:
     assert release_serving.kept() is None
     settings.STORAGES = {
         **RELEASE_STORAGES,
@@ -47,8 +53,8 @@ def test_nothing_is_kept_without_release_directories(settings) -> None:  # type:
 
 
 def test_an_empty_static_root_keeps_nothing_and_says_so(
-    settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "missing"
     kept = release_serving.kept()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase, ResponseHeaders
 from django.test import Client
 
 from django_static_url_helper import url_helper, version
@@ -20,6 +25,9 @@ from .release_support import (
     make_tree,
 )
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 IMMUTABLE = "public, max-age=31536000, immutable"
 MIDDLEWARE = [
@@ -29,7 +37,7 @@ MIDDLEWARE = [
 
 
 class Site:
-    def __init__(self, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, tmp_path: Path) -> None:
         self.settings, self.tmp = settings, tmp_path
         self.root = tmp_path / "static-root"
         settings.DEBUG = False
@@ -53,25 +61,43 @@ class Site:
         collect()
         return segment
 
-    def get(self, path: str, current: str | None = None):  # type: ignore[no-untyped-def]
+    def get(self, path: str, current: str | None = None) -> Read:
         self.segment({self.one: "r1", self.two: "r2", self.half: "r3"}[current or self.two])
         return read(Client().get(path))
 
 
 @pytest.fixture
-def site(settings, tmp_path: Path) -> Site:  # type: ignore[no-untyped-def]
+def site(settings: Settings, tmp_path: Path) -> Site:
     return Site(settings, tmp_path)
 
 
-def read(response):  # type: ignore[no-untyped-def]
-    """The response with its whole body in ``.data``, its file closed."""
-    response.data = b"".join(response.streaming_content) if response.streaming else response.content
+@dataclass(frozen=True)
+class Read:
+    """A response read whole: its status, its headers and its body in ``.data``."""
+
+    status_code: int
+    headers: ResponseHeaders
+    data: bytes
+
+    def __getitem__(self, header: str) -> str:
+        return self.headers[header]
+
+
+def read(response: HttpResponseBase) -> Read:
+    """The response read whole, its file closed."""
+    if isinstance(response, StreamingHttpResponse):
+        chunks = response.streaming_content
+        assert isinstance(chunks, Iterator), "the test client streams synchronously"
+        data = b"".join(chunks)
+    else:
+        assert isinstance(response, HttpResponse)
+        data = response.content
     response.close()
-    return response
+    return Read(response.status_code, response.headers, data)
 
 
-def body(response) -> bytes:  # type: ignore[no-untyped-def]
-    return bytes(response.data)
+def body(response: Read) -> bytes:
+    return response.data
 
 
 @pytest.mark.parametrize(("release", "name", "files"), KEPT_FILES)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -25,11 +27,14 @@ from .release_support import (
     static_url,
 )
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
 
 class Site:
-    def __init__(self, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, tmp_path: Path) -> None:
         self.settings = settings
         self.tmp = tmp_path
         self.root = tmp_path / "static-root"
@@ -51,7 +56,7 @@ class Site:
 
 
 @pytest.fixture
-def site(settings, tmp_path: Path) -> Site:  # type: ignore[no-untyped-def]
+def site(settings: Settings, tmp_path: Path) -> Site:
     return Site(settings, tmp_path)
 
 
@@ -241,7 +246,9 @@ def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
         (lambda tmp: "/static/", "carries no version segment"),
     ],
 )
-def test_versions_unknown_before_the_collect_are_refused(site: Site, make_url, said: str) -> None:  # type: ignore[no-untyped-def]
+def test_versions_unknown_before_the_collect_are_refused(
+    site: Site, make_url: Callable[[Path], str], said: str
+) -> None:
     site.settings.STATIC_URL = make_url(site.tmp)
     with pytest.raises(CommandError, match=said):
         collect()
@@ -292,7 +299,7 @@ def test_without_static_root_the_storage_says_so(site: Site) -> None:
         staticfiles_storage.path("x.css")
 
 
-def test_manifest_storage_keeps_its_manifest_in_the_version(site: Site, settings) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_storage_keeps_its_manifest_in_the_version(site: Site, settings: Settings) -> None:
     settings.STORAGES = {
         **RELEASE_STORAGES,
         "staticfiles": {"BACKEND": "tests.release_support.ReleaseManifestStorage"},
@@ -307,7 +314,7 @@ def test_manifest_storage_keeps_its_manifest_in_the_version(site: Site, settings
     assert "Release" in collect()  # unchanged sources: nothing copied, nothing post-processed
 
 
-def test_configured_tells_a_release_storage_from_another(settings) -> None:  # type: ignore[no-untyped-def]
+def test_configured_tells_a_release_storage_from_another(settings: Settings) -> None:
     settings.STORAGES = RELEASE_STORAGES
     assert releases.configured()
     settings.STORAGES = {

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -19,6 +19,9 @@ from django_static_url_helper import url_helper, version
 
 from . import servers
 from .release_support import KEY, RELEASE_A, RELEASE_B, collect, make_tree, static_url
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("forget_sources", "clean_argv")]
 CDN = "https://cdn.example.com/static/"
@@ -34,7 +37,7 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 
 
 class Bucket:
-    def __init__(self, port: int, log: Path, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, port: int, log: Path, settings: Settings, tmp_path: Path) -> None:
         self.port, self.log, self.settings, self.tmp = port, log, settings, tmp_path
         self.name = f"static-{uuid.uuid4().hex[:12]}"
         self.endpoint = f"http://127.0.0.1:{port}"
@@ -92,7 +95,7 @@ class Bucket:
 
 
 @pytest.fixture
-def bucket(moto: tuple[int, Path], settings, tmp_path: Path) -> Bucket:  # type: ignore[no-untyped-def]
+def bucket(moto: tuple[int, Path], settings: Settings, tmp_path: Path) -> Bucket:
     return Bucket(*moto, settings, tmp_path)
 
 

@@ -130,7 +130,7 @@ def fetch_page_and_assets(port: int, phase: int, crossed: str | None) -> list[Fe
             response.body,
         )
 
-    page_release, asset_release = crossed or (None, None)
+    page_release, asset_release = tuple(crossed) if crossed else (None, None)
     page = get("/", page_release)
     assets = sorted(set(ASSET_RE.findall(page.body.decode()))) if page.status == 200 else []
     return [page, *(get(path, asset_release) for path in assets)]

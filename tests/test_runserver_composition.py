@@ -11,13 +11,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from django.core.checks import CheckMessage
 
 from django_static_url_helper import checks
 from django_static_url_helper.management.commands import runserver
 from tests import servers
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
 CSS = b"h1 { color: rgb(0, 128, 0); }\n"
 OURS = "django_static_url_helper"
@@ -133,7 +137,7 @@ def test_check_w008_quiet_for_daphne_below_ours_or_absent(order: str) -> None:
 # --- In process, with a stand-in app that ships a runserver (never daphne itself). ---
 
 
-def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
+def ids(messages: list[CheckMessage]) -> list[str | None]:
     return [message.id for message in messages]
 
 
@@ -145,11 +149,12 @@ def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
         [STATICFILES, OTHER, OURS],
     ],
 )
-def test_w008_app_with_a_runserver_listed_above_ours(settings, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_w008_app_with_a_runserver_listed_above_ours(settings: Settings, apps: list[str]) -> None:
     settings.INSTALLED_APPS = apps
     (message,) = checks.check_runserver_order()
     assert message.id == "django_static_url_helper.W008"
     assert message.msg.startswith(f"{OTHER!r} is listed above {OURS!r}")
+    assert message.hint is not None
     assert message.hint.startswith(f"Move {OURS!r} above {OTHER!r}")
 
 
@@ -164,12 +169,14 @@ def test_w008_app_with_a_runserver_listed_above_ours(settings, apps: list[str]) 
         [OTHER, STATICFILES],  # ours not installed
     ],
 )
-def test_w008_quiet_unless_an_app_above_ours_ships_a_runserver(settings, apps: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_w008_quiet_unless_an_app_above_ours_ships_a_runserver(
+    settings: Settings, apps: list[str]
+) -> None:
     settings.INSTALLED_APPS = apps
     assert checks.check_runserver_order() == []
 
 
-def test_w008_only_in_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_w008_only_in_debug(settings: Settings) -> None:
     settings.INSTALLED_APPS = [OTHER, OURS, STATICFILES]
     assert ids(checks.check_runserver_order()) == ["django_static_url_helper.W008"]
     settings.DEBUG = False
@@ -188,7 +195,9 @@ def test_w008_only_in_debug(settings) -> None:  # type: ignore[no-untyped-def]
         ([OURS], STATICFILES),  # as before: static files are still served
     ],
 )
-def test_runserver_extends_the_next_runserver_below_ours(settings, apps, shipped_by) -> None:  # type: ignore[no-untyped-def]
+def test_runserver_extends_the_next_runserver_below_ours(
+    settings: Settings, apps: list[str], shipped_by: str
+) -> None:
     settings.INSTALLED_APPS = apps
     command = runserver.next_runserver()
     assert command.__module__ == f"{shipped_by}.management.commands.runserver"

@@ -124,8 +124,11 @@ def test_the_memo_is_bounded_and_answers_stay_right_past_the_bound() -> None:
 
 
 def test_the_bound_is_an_option_of_storages() -> None:
-    # The handler Django builds from settings.STORAGES.
-    handler = StorageHandler({"staticfiles": {"BACKEND": OURS, "OPTIONS": {"url_memo_size": 7}}})
+    # The handler Django builds from settings.STORAGES. django-stubs types the
+    # definitions as Storage instances; Django takes STORAGES-shaped dicts.
+    handler = StorageHandler(
+        {"staticfiles": {"BACKEND": OURS, "OPTIONS": {"url_memo_size": 7}}}  # type: ignore[dict-item]
+    )
     storage = handler["staticfiles"]
     assert isinstance(storage, VersionedStaticFilesStorage)
     assert storage.url_memo_size == 7
