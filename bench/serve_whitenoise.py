@@ -111,10 +111,28 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
         yield port, worker_pid(proc.pid)
 
 
-def worker_pid(master: int) -> int:
-    with contextlib.suppress(OSError, ValueError):
-        return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
-    return 0
+def worker_pid(master: int, timeout: float = 10) -> int:
+    """The pid of the single worker that gunicorn's ``master`` forks; 0 without /proc.
+
+    gunicorn listens before it forks its worker, so the port can answer while
+    the worker does not exist yet: wait for it, at most ``timeout`` seconds.
+    Without /proc (not Linux) there is no worker CPU time to read anyway.
+    """
+    if not Path("/proc/self/task").is_dir():
+        return 0
+    children = Path(f"/proc/{master}/task/{master}/children")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pids = children.read_text().split()
+        except OSError as error:
+            message = f"cannot read the children of gunicorn (pid {master}): {error}"
+            raise RuntimeError(message) from error
+        if pids:
+            return int(pids[0])
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"gunicorn (pid {master}) forked no worker within {timeout:g} s")
+        time.sleep(0.01)
 
 
 def cpu_seconds(pid: int) -> float | None:
