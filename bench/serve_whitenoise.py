@@ -144,9 +144,13 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
+def load_wrk(
+    port: int, path: str, seconds: int, connections: int, headers: dict[str, str] | None = None
+) -> int:
     url = f"http://127.0.0.1:{port}{path}"
     args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     match = re.search(r"(\d+) requests in", out)
     if match is None or "Non-2xx" in out or "Socket errors" in out:
@@ -154,7 +158,9 @@ def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
     return int(match.group(1))
 
 
-def load_python(port: int, path: str, seconds: int, connections: int) -> int:
+def load_python(
+    port: int, path: str, seconds: int, connections: int, headers: dict[str, str] | None = None
+) -> int:
     """Closed-loop client: ``connections`` threads, one request at a time each."""
     counts = [0] * connections
     errors: list[int] = []
@@ -162,7 +168,7 @@ def load_python(port: int, path: str, seconds: int, connections: int) -> int:
 
     def worker(index: int) -> None:
         while time.monotonic() < stop and not errors:
-            status = servers.request(port, path).status
+            status = servers.request(port, path, headers=headers).status
             if status != 200:
                 errors.append(status)
             counts[index] += 1

@@ -1,4 +1,5 @@
-"""The serving benchmarks' own helpers and smoke runs (never a timing assertion).
+"""bench/serve_asgi.py still runs (a smoke run, never a timing assertion), and a
+helper of bench/serve_whitenoise.py.
 
 ``worker_pid`` of ``bench/serve_whitenoise.py`` is tested here with a stand-in
 for gunicorn's master: a process that forks its one child only when told to,
@@ -9,7 +10,9 @@ every time instead of by luck.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from bench import serve_whitenoise
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.server
 
@@ -80,3 +84,32 @@ def test_worker_pid_fails_clearly_when_no_worker_appears(
 ) -> None:
     with pytest.raises(RuntimeError, match=rf"pid {master.pid}\) forked no worker within 0.2 s"):
         serve_whitenoise.worker_pid(master.pid, timeout=0.2)
+
+
+SETUPS = {"ours (versioned)", "ServeStatic", "plain whitenoise"}
+RATIOS = {"ours/ServeStatic", "ours/plain whitenoise"}
+
+
+def test_quick_asgi_run_prints_the_table_and_writes_results(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    script = ROOT / "bench" / "serve_asgi.py"
+    args = [sys.executable, str(script), "--quick", "--client", "python", "--json", str(out)]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr
+    for setup in SETUPS:
+        assert run.stdout.count(f"\n{setup} ") == 2, setup  # one row per file
+    for ratio in RATIOS:
+        found = re.findall(rf"^{ratio} +median of round ratios \d+\.\d+ ", run.stdout, re.M)
+        assert len(found) == 2, ratio
+    assert "public, max-age=31536000, immutable" in run.stdout
+    assert "load average at start" in run.stdout
+    result = json.loads(out.read_text())
+    assert set(result["files"]) == {"10 KB CSS", "1 MB JPEG"}
+    for figures in result["files"].values():
+        assert set(figures["requests_per_second"]) == SETUPS
+        assert all(rps > 0 for values in figures["requests_per_second"].values() for rps in values)
+        assert set(figures["ratios"]) == RATIOS
+        assert all(ratio["median"] > 0 for ratio in figures["ratios"].values())
+    # Compressed variants exist and are what a browser gets for the CSS.
+    assert result["files"]["10 KB CSS"]["encoding"] == "br"
+    assert set(result["load_average"]) == {"start", "end"}
