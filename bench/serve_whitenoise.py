@@ -111,10 +111,28 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
         yield port, worker_pid(proc.pid)
 
 
-def worker_pid(master: int) -> int:
-    with contextlib.suppress(OSError, ValueError):
-        return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
-    return 0
+def worker_pid(master: int, timeout: float = 10) -> int:
+    """The pid of the single worker that gunicorn's ``master`` forks; 0 without /proc.
+
+    gunicorn listens before it forks its worker, so the port can answer while
+    the worker does not exist yet: wait for it, at most ``timeout`` seconds.
+    Without /proc (not Linux) there is no worker CPU time to read anyway.
+    """
+    if not Path("/proc/self/task").is_dir():
+        return 0
+    children = Path(f"/proc/{master}/task/{master}/children")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pids = children.read_text().split()
+        except OSError as error:
+            message = f"cannot read the children of gunicorn (pid {master}): {error}"
+            raise RuntimeError(message) from error
+        if pids:
+            return int(pids[0])
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"gunicorn (pid {master}) forked no worker within {timeout:g} s")
+        time.sleep(0.01)
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -126,9 +144,13 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
+def load_wrk(
+    port: int, path: str, seconds: int, connections: int, headers: dict[str, str] | None = None
+) -> int:
     url = f"http://127.0.0.1:{port}{path}"
     args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     match = re.search(r"(\d+) requests in", out)
     if match is None or "Non-2xx" in out or "Socket errors" in out:
@@ -136,7 +158,9 @@ def load_wrk(port: int, path: str, seconds: int, connections: int) -> int:
     return int(match.group(1))
 
 
-def load_python(port: int, path: str, seconds: int, connections: int) -> int:
+def load_python(
+    port: int, path: str, seconds: int, connections: int, headers: dict[str, str] | None = None
+) -> int:
     """Closed-loop client: ``connections`` threads, one request at a time each."""
     counts = [0] * connections
     errors: list[int] = []
@@ -144,7 +168,7 @@ def load_python(port: int, path: str, seconds: int, connections: int) -> int:
 
     def worker(index: int) -> None:
         while time.monotonic() < stop and not errors:
-            status = servers.request(port, path).status
+            status = servers.request(port, path, headers=headers).status
             if status != 200:
                 errors.append(status)
             counts[index] += 1

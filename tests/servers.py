@@ -93,13 +93,22 @@ def gunicorn_args(port: int, app: str = "tests.wsgi:application", workers: int =
     ]
 
 
-def uvicorn_args(port: int, app: str = "tests.asgi:application", workers: int = 1) -> list[str]:
+def uvicorn_args(
+    port: int,
+    app: str = "tests.asgi:application",
+    workers: int = 1,
+    *,
+    warnings: str | None = "error",
+) -> list[str]:
     """uvicorn with every warning an error: Django's warning for a sync file
-    iterator under ASGI then breaks the response instead of going by unseen."""
+    iterator under ASGI then breaks the response instead of going by unseen.
+
+    ``warnings`` is the ``-W`` filter; None runs Python's default filters, which
+    print such a warning to the log once and carry on.
+    """
     return [
         sys.executable,
-        "-W",
-        "error",
+        *(["-W", warnings] if warnings else []),
         "-m",
         "uvicorn",
         app,

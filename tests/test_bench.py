@@ -85,5 +85,5 @@ def test_run_lists_every_benchmark() -> None:
         check=True,
     ).stdout.split()
     serving = sorted(path.stem for path in BENCH.glob("serve_*.py"))
-    assert serving == ["serve_nginx", "serve_whitenoise"]
+    assert serving == ["serve_asgi", "serve_nginx", "serve_whitenoise"]
     assert listed == ["render", "deploy", "stamp", "boot", *serving, "recollect"]
