@@ -20,7 +20,7 @@ _SHA_RE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # What git's check-ref-format forbids anywhere in a ref name.
 _FORBIDDEN_IN_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{")
 
-_WHAT = "The git file"
+_WHAT = "the git file"
 _FIX = (
     "Repair the checkout ('git status' in it shows what git makes of it), or deploy with "
     "get_static_url_env() fed the CI's commit id."
@@ -57,7 +57,7 @@ def find_git_dir(start: str | os.PathLike[str]) -> Path:
             raise ImproperlyConfigured(f"Cannot stat {dot_git}: {exc.strerror}.") from None
         if stat.S_ISDIR(mode):
             return dot_git
-        text = version_files.read_text(dot_git, "The git link file", _FIX).strip()
+        text = version_files.read_text(dot_git, "the git link file", _FIX).strip()
         if not text.startswith("gitdir:"):
             raise ImproperlyConfigured(
                 f"{dot_git} is not a git link file (expected 'gitdir: <path>')."

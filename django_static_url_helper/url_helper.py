@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from . import content_hash, git_revision, version
+from . import content_hash, git_revision, version, version_files
 
 __all__ = [
     "get_static_url_env",
@@ -114,17 +114,17 @@ def get_static_url_file(
         )
     path = os.fspath(file_path)
     try:
-        stat = os.stat(path)
+        stat = version_files.stat_regular(
+            path,
+            "the deploy file",
+            "get_static_url_file() takes a regular file that your deploy touches.",
+        )
     except FileNotFoundError:
         raise ImproperlyConfigured(
             f"The deploy file {path!r} given to get_static_url_file() does not exist. "
             f"Create it and touch it at every deploy (e.g. 'touch {path}'), or pass "
             f"a file your deploy already touches."
         ) from None
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"Cannot stat the deploy file {path!r} given to get_static_url_file(): {exc}."
-        ) from exc
     stamp_ns = stat.st_atime_ns if timestamp == "atime" else stat.st_mtime_ns
     source = Source("file", os.path.abspath(path))
     if not hash_url:

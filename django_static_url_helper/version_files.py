@@ -42,13 +42,23 @@ def kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
+def _capital(what: str) -> str:
+    return what[:1].upper() + what[1:]
+
+
 def _require_regular(mode: int, path: str, what: str, fix: str) -> None:
     if not stat.S_ISREG(mode):
-        raise ImproperlyConfigured(f"{what} {path} is {kind(mode)}, not a regular file. {fix}")
+        raise ImproperlyConfigured(
+            f"{_capital(what)} {path} is {kind(mode)}, not a regular file. {fix}"
+        )
 
 
 def stat_regular(path: str | os.PathLike[str], what: str, fix: str) -> os.stat_result:
-    """``os.stat(path)`` of a regular file (symlinks followed); anything else is refused."""
+    """``os.stat(path)`` of a regular file (symlinks followed); anything else is refused.
+
+    ``what`` names the file in a message (``"the static version stamp"``) and
+    ``fix`` says what to do about it.
+    """
     path = os.fspath(path)
     try:
         result = os.stat(path)
@@ -82,7 +92,7 @@ def read_bytes(
             size += len(chunk)
             if limit is not None and size > limit:
                 raise ImproperlyConfigured(
-                    f"{what} {path} holds more than {limit} bytes, far more than it "
+                    f"{_capital(what)} {path} holds more than {limit} bytes, far more than it "
                     f"ever does. {fix}"
                 )
     except OSError as exc:
@@ -101,6 +111,6 @@ def read_text(
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ImproperlyConfigured(
-            f"{what} {os.fspath(path)} is not UTF-8 text (byte {exc.start} cannot be "
+            f"{_capital(what)} {os.fspath(path)} is not UTF-8 text (byte {exc.start} cannot be "
             f"decoded). {fix}"
         ) from None

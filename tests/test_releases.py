@@ -242,7 +242,12 @@ def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
     ("make_url", "said"),
     [
         (lambda tmp: url_helper.get_static_url_now("/static/"), "get_static_url_now()"),
-        (lambda tmp: url_helper.get_static_url_file("/static/", tmp), "get_static_url_file()"),
+        (
+            lambda tmp: url_helper.get_static_url_file(
+                "/static/", make_tree(tmp, {"deploy": b""}) / "deploy"
+            ),
+            "get_static_url_file()",
+        ),
         (lambda tmp: "/static/", "carries no version segment"),
     ],
 )

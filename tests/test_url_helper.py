@@ -10,6 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_static_url_helper import content_hash, url_helper, version
 
+from . import isolated
+
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
 
@@ -222,6 +224,43 @@ def test_missing_stamp_is_allowed_while_the_deploy_commands_write_it(
     url = url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
     assert url == "/static/stamp-pending/"
     assert version.split_url(url).segment is None
+
+
+def test_a_stamp_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    stamp.write_bytes(b"\xff" * 64 + b"\n")
+    with pytest.raises(ImproperlyConfigured, match=f"stamp {stamp} is not UTF-8 text"):
+        url_helper.get_static_url_stamp("/static/", stamp)
+
+
+def test_a_stamp_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    os.mkfifo(stamp)
+    done = isolated.python(
+        "from django_static_url_helper import url_helper\n"
+        f"url_helper.get_static_url_stamp('/static/', {str(stamp)!r})"
+    )
+    assert "ImproperlyConfigured" in done.stderr
+    assert f"stamp {stamp} is a named pipe (FIFO), not a regular file" in done.stderr
+
+
+def test_a_stamp_error_never_quotes_the_file(tmp_path: Path) -> None:
+    not_a_stamp = tmp_path / ".env"
+    not_a_stamp.write_text("DATABASE_PASSWORD=TOP-SECRET\n")
+    with pytest.raises(ImproperlyConfigured, match="not a static version stamp") as info:
+        url_helper.get_static_url_stamp("/static/", not_a_stamp)
+    assert "TOP-SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_deploy_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    deploy = tmp_path / "deploy"
+    if kind == "directory":
+        deploy.mkdir()
+    else:
+        os.mkfifo(deploy)
+    with pytest.raises(ImproperlyConfigured, match=f"file {deploy} is an? .*, not a regular"):
+        url_helper.get_static_url_file("/static/", deploy)
 
 
 def test_fixed_version_for_tests() -> None:
