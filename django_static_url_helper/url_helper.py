@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("django_static_url_helper")
+_T = TypeVar("_T")
 
 
 class Source(NamedTuple):
@@ -42,20 +43,54 @@ class Source(NamedTuple):
     """The deploy file, stamp file or checkout the version was read from."""
 
 
-_sources: dict[str, Source] = {}
+# Keyed by (segment, base), not by the returned URL: Django puts the script
+# prefix in front of a relative base ("static/") when STATIC_URL is read.
+_Key = tuple[str, str]
+_sources: dict[_Key, Source] = {}
 
 PENDING = "stamp-pending"
 """Stands where the segment goes while collectstatic runs before the stamp exists."""
 
 
+def _key(url: str) -> _Key:
+    """``'static/3fa9c1e2b7d4/'`` -> ``('3fa9c1e2b7d4', 'static/')``."""
+    base, _, segment = url[:-1].rpartition("/")
+    return segment, base + "/"
+
+
+def _record(url: str, source: Source) -> str:
+    _sources[_key(url)] = source
+    return url
+
+
+def _lookup(registry: dict[_Key, _T], static_url: str) -> _T | None:
+    """The entry of the helper whose URL Django's settings give as ``static_url``."""
+    if not static_url.endswith("/"):
+        return None
+    segment, base = _key(static_url)
+    found = registry.get((segment, base))
+    if found is None and base.startswith("/"):
+        # Django turned a relative base into this one: "static/" into "/static/"
+        # or "/app/static/". Try each tail that follows a "/", longest first.
+        tails = (base[at + 1 :] for at, char in enumerate(base[:-1]) if char == "/")
+        found = next(
+            (registry[segment, tail] for tail in tails if (segment, tail) in registry), None
+        )
+    return found
+
+
 def source_of(static_url: str) -> Source | None:
-    """Return how a helper of this module produced ``static_url``, if one did."""
-    return _sources.get(static_url)
+    """Return how a helper of this module produced ``static_url``, if one did.
+
+    ``static_url`` is ``settings.STATIC_URL``: a relative base the helper got
+    comes back with the script prefix in front, and is found all the same.
+    """
+    return _lookup(_sources, static_url)
 
 
 # get_static_url_stamp() keeps how it turns a digest into its URL, so a release
 # collect learns the URL of a stamp it has not written yet from the same code.
-_stamp_urls: dict[str, Callable[[str], str]] = {}
+_stamp_urls: dict[_Key, Callable[[str], str]] = {}
 
 
 def stamp_url_for(static_url: str, digest: str) -> str | None:
@@ -63,16 +98,16 @@ def stamp_url_for(static_url: str, digest: str) -> str | None:
 
     None unless that helper produced ``static_url``.
     """
-    for_digest = _stamp_urls.get(static_url)
+    for_digest = _lookup(_stamp_urls, static_url)
     return for_digest(digest) if for_digest else None
 
 
 def _versioned(
     static_url_base: str, kind: str, value: str, secret_key: str | bytes | None, source: Source
 ) -> str:
-    url = version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key))
-    _sources[url] = source
-    return url
+    return _record(
+        version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key)), source
+    )
 
 
 # --- The 0.1.0 helpers: same names, same positional order, same defaults. ---
@@ -88,9 +123,9 @@ def get_static_url_now(
     """
     source = Source("now")
     if not hash_url:
-        url = version.join(static_url_base, version.plain_segment(int(time.time())))
-        _sources[url] = source
-        return url
+        return _record(
+            version.join(static_url_base, version.plain_segment(int(time.time()))), source
+        )
     return _versioned(static_url_base, "now", str(time.time_ns()), secret_key, source)
 
 
@@ -128,9 +163,9 @@ def get_static_url_file(
     stamp_ns = stat.st_atime_ns if timestamp == "atime" else stat.st_mtime_ns
     source = Source("file", os.path.abspath(path))
     if not hash_url:
-        url = version.join(static_url_base, version.plain_segment(stamp_ns // 10**9))
-        _sources[url] = source
-        return url
+        return _record(
+            version.join(static_url_base, version.plain_segment(stamp_ns // 10**9)), source
+        )
     return _versioned(static_url_base, timestamp, str(stamp_ns), secret_key, source)
 
 
@@ -216,7 +251,7 @@ def get_static_url_stamp(
 
     def for_digest(digest: str) -> str:
         url = _versioned(static_url_base, "content", digest, secret_key, source)
-        _stamp_urls[url] = for_digest
+        _stamp_urls[_key(url)] = for_digest
         return url
 
     if not os.path.exists(path) and _producing_stamp():
@@ -225,9 +260,8 @@ def get_static_url_stamp(
         logger.info(
             "Static version stamp %s not written yet; %s runs without it.", path, sys.argv[1]
         )
-        url = static_url_base + PENDING + "/"
-        _sources[url] = source
-        _stamp_urls[url] = for_digest
+        url = _record(static_url_base + PENDING + "/", source)
+        _stamp_urls[_key(url)] = for_digest
         return url
     return for_digest(content_hash.read_stamp(path))
 
@@ -239,6 +273,4 @@ def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGM
             f"get_static_url_fixed(segment={segment!r}): a segment is exactly "
             f"{version.SEGMENT_LENGTH} lowercase hex digits, e.g. {'0' * version.SEGMENT_LENGTH!r}."
         )
-    url = version.join(static_url_base, segment)
-    _sources[url] = Source("fixed")
-    return url
+    return _record(version.join(static_url_base, segment), Source("fixed"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pluggy
 import pytest
@@ -17,10 +18,13 @@ def clean_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def forget_sources() -> Iterator[None]:
-    saved = dict(url_helper._sources)
+    """What the url_helper helpers record during a test is gone after it."""
+    registries: list[dict[Any, Any]] = [url_helper._sources, url_helper._stamp_urls]
+    saved = [dict(registry) for registry in registries]
     yield
-    url_helper._sources.clear()
-    url_helper._sources.update(saved)
+    for registry, before in zip(registries, saved, strict=True):
+        registry.clear()
+        registry.update(before)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import pytest
 from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.urls import set_script_prefix
 
 from django_static_url_helper import checks, content_hash, url_helper
 
@@ -40,6 +41,38 @@ def test_w001_boot_time_version_in_production(settings: Settings) -> None:
     settings.STATIC_URL = url_helper.get_static_url_now("/static/")
     settings.DEBUG = False
     assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/app/"])
+def test_w001_boot_time_version_with_a_relative_base(
+    settings: Settings, script_prefix: str
+) -> None:
+    # Django prefixes a relative STATIC_URL with the script prefix when it is read.
+    set_script_prefix(script_prefix)
+    try:
+        settings.STATIC_URL = url_helper.get_static_url_now("static/")
+        settings.DEBUG = False
+        assert settings.STATIC_URL.startswith(f"{script_prefix}static/")
+        assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
+    finally:
+        set_script_prefix("/")
+
+
+def test_e001_with_a_relative_base(settings: Settings, tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    content_hash.write_stamp(stamp, "f" * 64)
+    settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp)
+    stamp.unlink()
+    assert ids(checks.check_source()) == ["django_static_url_helper.E001"]
+
+
+def test_a_relative_base_is_not_mistaken_for_another_base(settings: Settings) -> None:
+    url_helper.get_static_url_now("assets/")
+    settings.STATIC_URL = url_helper.get_static_url_fixed("static/", "0123456789ab")
+    settings.DEBUG = False
+    assert url_helper.source_of(settings.STATIC_URL) == url_helper.Source("fixed")
+    settings.STATIC_URL = "/other/0123456789ab/"  # hand-written: no helper made it
+    assert url_helper.source_of(settings.STATIC_URL) is None
 
 
 def test_w001_quiet_in_development(settings: Settings) -> None:

@@ -39,6 +39,13 @@ def test_show_json_for_deploy_scripts() -> None:
     }
 
 
+def test_show_names_the_source_of_a_relative_base(settings: Settings) -> None:
+    settings.STATIC_URL = url_helper.get_static_url_fixed("static/", "3fa9c1e2b7d4")
+    out = run("show")
+    assert "static_url: /static/3fa9c1e2b7d4/\n" in out  # as Django prefixes it
+    assert "source: fixed\n" in out
+
+
 def test_show_without_a_version(settings: Settings) -> None:
     settings.STATIC_URL = "/plain/"
     assert "version: \n" in run("show")
