@@ -113,20 +113,32 @@ def _versioned(
 # --- The 0.1.0 helpers: same names, same positional order, same defaults. ---
 
 
+_boot_ns: int | None = None
+
+
+def boot_time_ns() -> int:
+    """This process's boot time: when it first asked, the same at every later call."""
+    global _boot_ns
+    if _boot_ns is None:
+        _boot_ns = time.time_ns()
+    return _boot_ns
+
+
 def get_static_url_now(
     static_url_base: str, hash_url: bool = True, secret_key: str | bytes | None = None
 ) -> str:
     """Version from the process boot time: a new URL at every (re)start.
 
-    Right for development, where every runserver reload must bust the cache.
-    Wrong for production: each worker and server boots at a different time.
+    One value per process, however often and from wherever it is called
+    (split settings modules). Right for development, where every runserver
+    reload must bust the cache. Wrong for production: each worker and server
+    boots at a different time.
     """
     source = Source("now")
     if not hash_url:
-        return _record(
-            version.join(static_url_base, version.plain_segment(int(time.time()))), source
-        )
-    return _versioned(static_url_base, "now", str(time.time_ns()), secret_key, source)
+        seconds = boot_time_ns() // 10**9
+        return _record(version.join(static_url_base, version.plain_segment(seconds)), source)
+    return _versioned(static_url_base, "now", str(boot_time_ns()), secret_key, source)
 
 
 def get_static_url_file(
