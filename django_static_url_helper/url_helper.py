@@ -190,7 +190,19 @@ def _require_release(release: object, where: str) -> str:
             f"{where} is {release!r}: a release id must be a non-empty string "
             f"(a commit id, a build number, a platform release id)."
         )
-    return release.strip()
+    if release != release.strip():
+        # Only the whitespace is quoted: the id may come from a variable never meant to be shown.
+        lead = release[: len(release) - len(release.lstrip())]
+        trail = release[len(release.rstrip()) :]
+        around = " and ".join(
+            f"{end} with {chars!r}" for end, chars in (("starts", lead), ("ends", trail)) if chars
+        )
+        raise ImproperlyConfigured(
+            f"{where} {around}. A release id is used exactly as given, so whitespace "
+            f"around it (a newline read from a file, a space in an export) would make "
+            f"another version: remove it, e.g. .strip() a value read from a file."
+        )
+    return release
 
 
 def get_static_url_release(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -148,6 +149,31 @@ def test_release_is_the_same_for_the_same_id_and_secret() -> None:
 def test_empty_release_is_rejected(release: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="non-empty string"):
         url_helper.get_static_url_release("/static/", release)
+
+
+@pytest.mark.parametrize(
+    ("release", "said"),
+    [
+        (" v1", "starts with ' '"),
+        ("v1\n", "ends with '\\n'"),
+        ("\tv1 ", "starts with '\\t' and ends"),
+    ],
+)
+def test_a_release_id_with_whitespace_around_it_is_refused(release: str, said: str) -> None:
+    with pytest.raises(
+        ImproperlyConfigured, match=f"release.* {re.escape(said)}.*whitespace"
+    ) as info:
+        url_helper.get_static_url_release("/static/", release)
+    assert "v1" not in str(info.value)
+
+
+def test_an_env_variable_with_whitespace_around_it_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GIT_COMMIT", "a" * 40 + "\n")
+    with pytest.raises(ImproperlyConfigured, match=r"variable GIT_COMMIT ends with '\\n'") as info:
+        url_helper.get_static_url_env("/static/", "GIT_COMMIT")
+    assert "a" * 40 not in str(info.value)
 
 
 def test_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
