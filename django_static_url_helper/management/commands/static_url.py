@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any, cast
 
 from django.conf import settings
@@ -58,6 +59,18 @@ class Command(BaseCommand):
             "--output",
             help="Stamp file to write (default: the one STATIC_URL was computed from).",
         )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+            self.stdout.flush()  # a pipe's buffer would otherwise fail at exit, unhandled
+        except BrokenPipeError:
+            # The reader left ('static_url show | head -1'): stop without a traceback.
+            # The rest goes to devnull so that the interpreter's flush at exit succeeds.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            sys.exit(1)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
