@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import set_script_prefix
 
-from django_static_url_helper import checks, content_hash, url_helper
+from django_static_url_helper import app_order_checks, checks, content_hash, url_helper
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -124,13 +124,13 @@ def test_w003_skips_folders_that_cannot_be_listed(settings: Settings, tmp_path: 
 
 def test_w004_app_listed_below_staticfiles_in_debug(settings: Settings) -> None:
     settings.INSTALLED_APPS = ["django.contrib.staticfiles", "django_static_url_helper"]
-    assert ids(checks.check_app_order()) == ["django_static_url_helper.W004"]
+    assert ids(app_order_checks.check_app_order()) == ["django_static_url_helper.W004"]
     settings.DEBUG = False
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []
 
 
 def test_w004_quiet_when_listed_above_staticfiles() -> None:
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []
 
 
 OUR_CONFIG = "django_static_url_helper.apps.StaticUrlHelperConfig"
@@ -147,7 +147,7 @@ THEIR_CONFIG = "django.contrib.staticfiles.apps.StaticFilesConfig"
 )
 def test_w004_finds_apps_listed_by_their_app_config(settings: Settings, apps: list[str]) -> None:
     settings.INSTALLED_APPS = apps
-    (message,) = checks.check_app_order()
+    (message,) = app_order_checks.check_app_order()
     assert message.id == "django_static_url_helper.W004"
     assert "500" in message.msg
     assert "only the current static version" not in message.msg
@@ -155,4 +155,4 @@ def test_w004_finds_apps_listed_by_their_app_config(settings: Settings, apps: li
 
 def test_w004_quiet_for_app_configs_in_the_right_order(settings: Settings) -> None:
     settings.INSTALLED_APPS = [OUR_CONFIG, THEIR_CONFIG]
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []

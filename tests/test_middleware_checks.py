@@ -10,7 +10,7 @@ from django.core.management.base import SystemCheckError
 from django.middleware.security import SecurityMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from django_static_url_helper import checks
+from django_static_url_helper import checks, middleware_checks
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 
 OURS = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
@@ -30,7 +30,7 @@ def ids(messages: list[Any]) -> list[str]:
 )
 def test_placement_passes(settings: Any, middleware: list[str]) -> None:
     settings.MIDDLEWARE = middleware
-    assert checks.check_middleware() == []
+    assert middleware_checks.check_middleware() == []
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_w005_not_where_whitenoise_expects(
     settings: Any, middleware: list[str], where: str
 ) -> None:
     settings.MIDDLEWARE = middleware
-    (message,) = checks.check_middleware()
+    (message,) = middleware_checks.check_middleware()
     assert message.id == "django_static_url_helper.W005"
     assert f"position {middleware.index(OURS)}" in message.msg
     assert message.hint is not None
@@ -61,7 +61,7 @@ def test_w005_stops_a_strict_check(settings: Any) -> None:
 @pytest.mark.parametrize("middleware", [[SECURITY, OURS, PLAIN], [SECURITY, PLAIN, OURS]])
 def test_w006_plain_whitenoise_listed_too(settings: Any, middleware: list[str]) -> None:
     settings.MIDDLEWARE = middleware
-    assert "django_static_url_helper.W006" in ids(checks.check_middleware())
+    assert "django_static_url_helper.W006" in ids(middleware_checks.check_middleware())
 
 
 class ProjectMiddleware(VersionedWhiteNoiseMiddleware):
@@ -92,7 +92,7 @@ def test_w005_finds_a_subclass_of_the_middleware(
     settings: Any, middleware: list[str], where: str
 ) -> None:
     settings.MIDDLEWARE = middleware
-    (message,) = checks.check_middleware()
+    (message,) = middleware_checks.check_middleware()
     assert message.id == "django_static_url_helper.W005"
     assert f"{SUBCLASS!r} is at position {middleware.index(SUBCLASS)}" in message.msg
     assert message.hint is not None
@@ -104,17 +104,17 @@ def test_w005_finds_a_subclass_of_the_middleware(
 )
 def test_w006_finds_subclasses_of_either_middleware(settings: Any, middleware: list[str]) -> None:
     settings.MIDDLEWARE = middleware
-    assert ids(checks.check_middleware()) == ["django_static_url_helper.W006"]
+    assert ids(middleware_checks.check_middleware()) == ["django_static_url_helper.W006"]
 
 
 def test_a_subclass_of_security_middleware_counts_as_security(settings: Any) -> None:
     settings.MIDDLEWARE = [SECURITY_SUBCLASS, SUBCLASS, SESSIONS]
-    assert checks.check_middleware() == []
+    assert middleware_checks.check_middleware() == []
 
 
 def test_a_middleware_entry_that_fails_to_import_is_left_to_django(settings: Any) -> None:
     settings.MIDDLEWARE = ["no_such_package.Middleware", f"{__name__}.Missing", SUBCLASS]
-    (message,) = checks.check_middleware()
+    (message,) = middleware_checks.check_middleware()
     assert message.id == "django_static_url_helper.W005"
 
 
