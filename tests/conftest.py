@@ -7,7 +7,7 @@ from typing import Any
 import pluggy
 import pytest
 
-from django_static_url_helper import url_helper
+from django_static_url_helper import source_registry
 from tests import servers
 
 
@@ -19,7 +19,7 @@ def clean_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def forget_sources() -> Iterator[None]:
     """What the url_helper helpers record during a test is gone after it."""
-    registries: list[dict[Any, Any]] = [url_helper._sources, url_helper._stamp_urls]
+    registries: list[dict[Any, Any]] = [source_registry._sources, source_registry._stamp_urls]
     saved = [dict(registry) for registry in registries]
     yield
     for registry, before in zip(registries, saved, strict=True):

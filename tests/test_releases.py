@@ -14,7 +14,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, release_tree, releases, url_helper, version
+from django_static_url_helper import (
+    content_hash,
+    release_tree,
+    releases,
+    source_registry,
+    url_helper,
+    version,
+)
 
 from .release_support import (
     KEY,
@@ -252,7 +259,7 @@ def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
 ) -> None:
     monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", site.tmp / "s", KEY)
-    monkeypatch.setattr(url_helper, "_stamp_urls", {})
+    monkeypatch.setattr(source_registry, "_stamp_urls", {})
     with pytest.raises(CommandError, match="was not computed by get_static_url_stamp"):
         collect()
     assert not site.root.exists()
