@@ -101,6 +101,15 @@ def test_stamp_of_a_missing_folder_is_a_command_error(tmp_path: Path) -> None:
         run("stamp", "--root", str(tmp_path / "missing"), "--output", str(tmp_path / "s"))
 
 
+def test_a_stamp_output_that_is_a_directory_is_a_command_error(tmp_path: Path) -> None:
+    (tmp_path / "a.css").write_text("a")
+    output = tmp_path / "out"
+    output.mkdir()
+    with pytest.raises(CommandError, match=f"Cannot write the stamp {output}: Is a directory"):
+        run("stamp", "--root", str(tmp_path), "--output", str(output))
+    assert sorted(os.listdir(tmp_path)) == ["a.css", "out"]  # no temporary file left
+
+
 def test_an_action_is_required() -> None:
     with pytest.raises(CommandError):
         run()

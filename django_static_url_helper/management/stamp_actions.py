@@ -71,7 +71,13 @@ class StampActions(BaseCommand):
             digest = content_hash.hash_tree(root, exclude=exclude)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        content_hash.write_stamp(output, digest)
+        try:
+            content_hash.write_stamp(output, digest)
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot write the stamp {output}: {exc.strerror}. Pass --output the path "
+                f"of a file (not a folder) in a folder this user may write to."
+            ) from None
         self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
 
     def handle_collect(
