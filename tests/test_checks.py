@@ -43,6 +43,16 @@ def test_w001_boot_time_version_in_production(settings: Settings) -> None:
     assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
 
 
+def test_w001_hint_names_only_sources_a_release_collect_accepts(settings: Settings) -> None:
+    settings.STATIC_URL = url_helper.get_static_url_now("/static/")
+    settings.DEBUG = False
+    (message,) = checks.check_source()
+    assert message.hint is not None
+    assert "get_static_url_file" not in message.hint
+    for stable in ("release", "env", "git", "stamp"):
+        assert f"get_static_url_{stable}()" in message.hint
+
+
 @pytest.mark.parametrize("script_prefix", ["/", "/app/"])
 def test_w001_boot_time_version_with_a_relative_base(
     settings: Settings, script_prefix: str
