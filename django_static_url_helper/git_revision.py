@@ -58,11 +58,13 @@ def find_git_dir(start: str | os.PathLike[str]) -> Path:
         if stat.S_ISDIR(mode):
             return dot_git
         text = version_files.read_text(dot_git, "the git link file", _FIX).strip()
-        if not text.startswith("gitdir:"):
+        target = text[len("gitdir:") :].strip()
+        # A path only: messages quote it, so no control characters reach a terminal.
+        if not text.startswith("gitdir:") or not target or not target.isprintable():
             raise ImproperlyConfigured(
                 f"{dot_git} is not a git link file (expected 'gitdir: <path>')."
             )
-        return (folder / text[len("gitdir:") :].strip()).resolve()
+        return (folder / target).resolve()
     raise ImproperlyConfigured(
         f"{start_path} is not inside a git checkout (no .git in it or any parent). "
         f"Deploys without .git can use get_static_url_env() with the CI's commit "
@@ -78,6 +80,8 @@ def _common_dir(git_dir: Path) -> Path:
         text = _read(commondir)
     except FileNotFoundError:
         return git_dir
+    if not text or not text.isprintable():
+        raise ImproperlyConfigured(f"{commondir} does not hold a path. {_FIX}")
     common = (git_dir / text).resolve()
     if common not in git_dir.resolve().parents:
         raise ImproperlyConfigured(

@@ -317,3 +317,20 @@ def test_a_commondir_outside_the_repository_is_refused(tmp_path: Path) -> None:
     worktree = linked_worktree(tmp_path, "../../../../other/.git")
     with pytest.raises(ImproperlyConfigured, match="commondir .* does not contain"):
         read_revision(worktree)
+
+
+@pytest.mark.parametrize("link", ["gitdir: ../x\x1b[2J", "gitdir: ", "gitdir: a\nb"])
+def test_a_gitdir_link_naming_no_printable_path_is_refused_unquoted(
+    tmp_path: Path, link: str
+) -> None:
+    (tmp_path / ".git").write_text(link)
+    with pytest.raises(ImproperlyConfigured, match="not a git link file") as info:
+        read_revision(tmp_path)
+    assert "\x1b" not in str(info.value)
+
+
+def test_a_commondir_naming_no_printable_path_is_refused_unquoted(tmp_path: Path) -> None:
+    worktree = linked_worktree(tmp_path, "../..\x1b[2J")
+    with pytest.raises(ImproperlyConfigured, match="commondir does not hold a path") as info:
+        read_revision(worktree)
+    assert "\x1b" not in str(info.value)
