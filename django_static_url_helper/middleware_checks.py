@@ -29,8 +29,10 @@ def _first_of(classes: list[type | None], base: type, but_not: type | None = Non
 
 
 def _middleware_classes(middleware: list[str]) -> list[type | None]:
-    """The class each MIDDLEWARE entry names, or None for one that fails to import:
-    Django reports that itself when it loads the middleware."""
+    """The class each MIDDLEWARE entry names, or None for one that fails to import.
+
+    An entry that fails to import is Django's to report, when it loads the middleware.
+    """
     classes: list[type | None] = []
     for path in middleware:
         try:
