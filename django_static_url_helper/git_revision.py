@@ -28,8 +28,13 @@ _FIX = (
 
 
 def is_ref_name(ref: str) -> bool:
-    """True for a name under ``refs/`` that git could have written, e.g. ``refs/heads/main``."""
+    """True for a name under ``refs/`` that git could have written, e.g. ``refs/heads/main``.
+
+    Printable too (git would allow other characters): messages quote the name.
+    """
     if not ref.startswith("refs/") or _FORBIDDEN_IN_REF.search(ref) or ref.endswith("."):
+        return False
+    if not ref.isprintable():
         return False
     return all(
         part and not part.startswith(".") and not part.endswith(".lock") for part in ref.split("/")

@@ -169,11 +169,16 @@ def secret_file(path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "head", ["ref: ../../secret", "ref: refs/../../../secret", "ref: {secret}", "ref: refs\\..\\x"]
+    "head",
+    [
+        "ref: ../../secret",
+        "ref: refs/../../../secret",
+        "ref: {secret}",
+        "ref: refs\\..\\x",
+        "ref: refs/heads/\u202emain",
+    ],
 )
-def test_a_head_ref_leading_outside_the_git_dir_is_refused_unread(
-    tmp_path: Path, head: str
-) -> None:
+def test_a_head_ref_git_could_not_have_written_is_refused_unread(tmp_path: Path, head: str) -> None:
     secret = secret_file(tmp_path / "secret")
     (tmp_path / "repo").mkdir()
     fake_git_dir(tmp_path / "repo", head.format(secret=secret))
