@@ -9,15 +9,16 @@ class StaticUrlHelperConfig(AppConfig):
     verbose_name = "django-static-url"
 
     def ready(self) -> None:
+        from . import app_order_checks, middleware_checks
         from . import checks as package_checks
 
         checks.register(package_checks.check_static_url)
         checks.register(package_checks.check_source)
         checks.register(package_checks.check_folder_names)
-        checks.register(package_checks.check_app_order)
-        checks.register(package_checks.check_runserver_order)
-        checks.register(package_checks.check_middleware)
+        checks.register(app_order_checks.check_app_order)
+        checks.register(app_order_checks.check_runserver_order)
+        checks.register(middleware_checks.check_middleware)
         checks.register(package_checks.check_mismatch_setting)
-        checks.register(package_checks.check_release_app_order)
+        checks.register(app_order_checks.check_release_app_order)
         checks.register(package_checks.check_release_collected)
         checks.register(package_checks.check_policy_settings)

@@ -1,15 +1,18 @@
-"""System checks, registered in ``apps.py``. Every id is listed in docs/checks.rst."""
+"""System checks of the version source and the serving settings.
+
+W001, W002, W003, W007, E001, E002 and E004. Registered in ``apps.py``, like
+those of ``app_order_checks`` (W004, W008, E003) and ``middleware_checks``
+(W005, W006). Every id is listed in docs/checks.rst.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.checks import CheckMessage, Error, Warning
-from django.core.management import find_commands
 
 from . import url_helper, version
 from .conf import InvalidSetting, conf
@@ -65,77 +68,6 @@ def check_source(**kwargs: Any) -> list[CheckMessage]:
     return messages
 
 
-_OURS, _STATICFILES = "django_static_url_helper", "django.contrib.staticfiles"
-
-
-def _listed_below_staticfiles() -> bool:
-    """True when both apps are installed and ours comes after staticfiles.
-
-    Compared by app name, so an entry that names an AppConfig counts too.
-    """
-    names = [config.name for config in django_apps.get_app_configs()]
-    if _OURS not in names or _STATICFILES not in names:
-        return False
-    return names.index(_OURS) > names.index(_STATICFILES)
-
-
-def check_app_order(**kwargs: Any) -> list[CheckMessage]:
-    """W004: listed below staticfiles, so runserver uses Django's own static handler."""
-    if not settings.DEBUG or not _listed_below_staticfiles():
-        return []
-    return [
-        Warning(
-            f"{_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, so "
-            f"runserver serves static files with Django's own handler, which answers "
-            f"some malformed static paths (e.g. '..' or a NUL byte) with a 500 "
-            f"instead of a 404.",
-            hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
-            id=_ID % "W004",
-        )
-    ]
-
-
-def apps_with_command(command: str) -> list[str]:
-    """Names of the installed apps that ship ``command``, in INSTALLED_APPS order.
-
-    Found the way Django's own command lookup does (``find_commands`` over each
-    app's ``management`` folder), so nothing is imported.
-    """
-    return [
-        config.name
-        for config in django_apps.get_app_configs()
-        if command in find_commands(os.path.join(config.path, "management"))
-    ]
-
-
-_SAFE_RUNSERVERS = frozenset((_STATICFILES, "whitenoise.runserver_nostatic"))
-
-
-def check_runserver_order(**kwargs: Any) -> list[CheckMessage]:
-    """W008: an app listed above ours ships ``runserver``, so ours never runs."""
-    names = apps_with_command("runserver")
-    if not settings.DEBUG or _OURS not in names:
-        return []
-    # staticfiles above ours is W004's case, with its own wording; whitenoise's
-    # runserver_nostatic serves no static files at all, so requests reach the
-    # dev pattern or the middleware, both safe.
-    above = [name for name in names[: names.index(_OURS)] if name not in _SAFE_RUNSERVERS]
-    return [
-        Warning(
-            f"{name!r} is listed above {_OURS!r} in INSTALLED_APPS and ships its own "
-            f"'runserver' command, which Django runs instead of the one of {_OURS!r}: "
-            f"runserver then serves static files without the safe handler (Django's "
-            f"own handler serves only the current static version and answers some "
-            f"malformed static paths, e.g. with '..', with a 500 instead of a 404).",
-            hint=f"Move {_OURS!r} above {name!r} in INSTALLED_APPS (either may name its "
-            f"AppConfig): its runserver then runs the next one in app order, e.g. "
-            f"daphne's ASGI server, with the safe static handler.",
-            id=_ID % "W008",
-        )
-        for name in above
-    ]
-
-
 def _top_level_folders() -> set[str]:
     names: set[str] = set()
     for finder in get_finders():
@@ -163,42 +95,6 @@ def check_folder_names(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-_MIDDLEWARE = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
-_PLAIN_WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
-_SECURITY = "django.middleware.security.SecurityMiddleware"
-
-
-def check_middleware(**kwargs: Any) -> list[CheckMessage]:
-    """W005: not right after SecurityMiddleware; W006: plain whitenoise listed as well."""
-    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
-    if _MIDDLEWARE not in middleware:
-        return []
-    messages: list[CheckMessage] = []
-    expected = middleware.index(_SECURITY) + 1 if _SECURITY in middleware else 0
-    if middleware.index(_MIDDLEWARE) != expected:
-        where = f"right after {_SECURITY!r}" if expected else "first"
-        messages.append(
-            Warning(
-                f"{_MIDDLEWARE!r} is at position {middleware.index(_MIDDLEWARE)} of "
-                f"MIDDLEWARE; whitenoise expects to come {where}, so that no other "
-                f"middleware runs (sessions, locale redirects, ...) for a static file.",
-                hint=f"Move {_MIDDLEWARE!r} {where} in MIDDLEWARE.",
-                id=_ID % "W005",
-            )
-        )
-    if _PLAIN_WHITENOISE in middleware:
-        messages.append(
-            Warning(
-                f"Both {_MIDDLEWARE!r} and {_PLAIN_WHITENOISE!r} are in MIDDLEWARE. "
-                f"Whichever comes first serves the static files: the plain one without "
-                f"immutable caching, and every file is indexed twice.",
-                hint=f"Remove {_PLAIN_WHITENOISE!r}: {_MIDDLEWARE!r} replaces it.",
-                id=_ID % "W006",
-            )
-        )
-    return messages
-
-
 def check_mismatch_setting(**kwargs: Any) -> list[CheckMessage]:
     """E002: STATIC_VERSION_MISMATCH is neither "no-store" nor "404"."""
     return _policy_errors(("mismatch",), "E002")
@@ -217,24 +113,6 @@ def _policy_errors(properties: tuple[str, ...], code: str) -> list[CheckMessage]
         except InvalidSetting as exc:
             errors.append(Error(exc.problem, hint=exc.fix, id=_ID % code))
     return errors
-
-
-def check_release_app_order(**kwargs: Any) -> list[CheckMessage]:
-    """E003: a release storage, but Django's collectstatic would run instead of ours."""
-    from .releases import storage_class
-
-    backend = storage_class()
-    if backend is None or not _listed_below_staticfiles():
-        return []
-    return [
-        Error(
-            f"STORAGES['staticfiles'] is the release storage {backend.__name__}, but "
-            f"{_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, so "
-            f"collectstatic is Django's, which cannot collect a release.",
-            hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
-            id=_ID % "E003",
-        )
-    ]
 
 
 def check_release_collected(**kwargs: Any) -> list[CheckMessage]:

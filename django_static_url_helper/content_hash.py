@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from . import version_files
+
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 18
 # Files per task: large enough that the pool costs little, small enough to balance.
@@ -24,6 +26,10 @@ _MAX_WORKERS = 8
 # Below this many batches starting threads costs more than it saves.
 _MIN_PARALLEL_BATCHES = 4
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line ends
+_STAMP_FIX = (
+    "A stamp is the one-line file 'python manage.py static_url stamp' writes after "
+    "collectstatic: remove what is there and run that command."
+)
 
 
 def _files(root: str) -> list[str]:
@@ -138,23 +144,24 @@ def write_stamp(stamp_path: str | os.PathLike[str], digest: str) -> None:
 
 
 def read_stamp(stamp_path: str | os.PathLike[str]) -> str:
-    """Return the digest held by ``stamp_path``; raise a helpful error when unusable."""
+    """Return the digest held by ``stamp_path``; raise a helpful error when unusable.
+
+    Never blocks (a FIFO is refused unopened) and never quotes the file: a
+    misconfigured path may name a file that is not meant to be shown.
+    """
+    path = os.fspath(stamp_path)
     try:
-        text = Path(stamp_path).read_text().strip()
+        text = version_files.read_text(path, "the static version stamp", _STAMP_FIX).strip()
     except FileNotFoundError:
         raise ImproperlyConfigured(
-            f"The static version stamp {os.fspath(stamp_path)} does not exist. "
+            f"The static version stamp {path} does not exist. "
             f"Write it at deploy time, after collectstatic: "
             f"'python manage.py static_url stamp'."
         ) from None
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"Cannot read the static version stamp {os.fspath(stamp_path)}: {exc}."
-        ) from exc
     if not _DIGEST_RE.fullmatch(text):
         raise ImproperlyConfigured(
-            f"{os.fspath(stamp_path)} is not a static version stamp (expected 64 "
-            f"hex digits, found {text[:80]!r}). Rewrite it with "
+            f"{path} is not a static version stamp (expected 64 hex digits, found "
+            f"{len(text)} characters that are not). Rewrite it with "
             f"'python manage.py static_url stamp'."
         )
     return text

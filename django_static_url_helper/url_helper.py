@@ -7,19 +7,18 @@ a version segment and a slash, e.g. ``'/static/3fa9c1e2b7d4/'``.
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
 
-from . import content_hash, git_revision, version
+from . import git_revision, helper_inputs, version
+from .source_registry import Source, record, record_stamp_url, source_of, stamp_url_for
 
 __all__ = [
+    "PENDING",
+    "Source",
     "get_static_url_env",
     "get_static_url_file",
     "get_static_url_fixed",
@@ -31,48 +30,16 @@ __all__ = [
     "stamp_url_for",
 ]
 
-logger = logging.getLogger("django_static_url_helper")
-
-
-class Source(NamedTuple):
-    """Where a STATIC_URL's version came from, for system checks and commands."""
-
-    kind: Literal["now", "file", "release", "env", "git", "stamp", "fixed"]
-    path: str | None = None
-    """The deploy file, stamp file or checkout the version was read from."""
-
-
-_sources: dict[str, Source] = {}
-
 PENDING = "stamp-pending"
 """Stands where the segment goes while collectstatic runs before the stamp exists."""
-
-
-def source_of(static_url: str) -> Source | None:
-    """Return how a helper of this module produced ``static_url``, if one did."""
-    return _sources.get(static_url)
-
-
-# get_static_url_stamp() keeps how it turns a digest into its URL, so a release
-# collect learns the URL of a stamp it has not written yet from the same code.
-_stamp_urls: dict[str, Callable[[str], str]] = {}
-
-
-def stamp_url_for(static_url: str, digest: str) -> str | None:
-    """The URL ``get_static_url_stamp()`` gives once its stamp holds ``digest``.
-
-    None unless that helper produced ``static_url``.
-    """
-    for_digest = _stamp_urls.get(static_url)
-    return for_digest(digest) if for_digest else None
 
 
 def _versioned(
     static_url_base: str, kind: str, value: str, secret_key: str | bytes | None, source: Source
 ) -> str:
-    url = version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key))
-    _sources[url] = source
-    return url
+    return record(
+        version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key)), source
+    )
 
 
 # --- The 0.1.0 helpers: same names, same positional order, same defaults. ---
@@ -83,15 +50,16 @@ def get_static_url_now(
 ) -> str:
     """Version from the process boot time: a new URL at every (re)start.
 
-    Right for development, where every runserver reload must bust the cache.
-    Wrong for production: each worker and server boots at a different time.
+    One value per process, however often and from wherever it is called
+    (split settings modules). Right for development, where every runserver
+    reload must bust the cache. Wrong for production: each worker and server
+    boots at a different time.
     """
     source = Source("now")
     if not hash_url:
-        url = version.join(static_url_base, version.plain_segment(int(time.time())))
-        _sources[url] = source
-        return url
-    return _versioned(static_url_base, "now", str(time.time_ns()), secret_key, source)
+        seconds = helper_inputs.boot_time_ns() // 10**9
+        return record(version.join(static_url_base, version.plain_segment(seconds)), source)
+    return _versioned(static_url_base, "now", str(helper_inputs.boot_time_ns()), secret_key, source)
 
 
 def get_static_url_file(
@@ -108,49 +76,24 @@ def get_static_url_file(
     mounted ``noatime``/``relatime``, where reading the file can move its atime.
     """
     version.validate_base(static_url_base)
-    if timestamp not in ("atime", "mtime"):
-        raise ImproperlyConfigured(
-            f"get_static_url_file(timestamp={timestamp!r}): use 'atime' or 'mtime'."
-        )
     path = os.fspath(file_path)
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        raise ImproperlyConfigured(
-            f"The deploy file {path!r} given to get_static_url_file() does not exist. "
-            f"Create it and touch it at every deploy (e.g. 'touch {path}'), or pass "
-            f"a file your deploy already touches."
-        ) from None
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"Cannot stat the deploy file {path!r} given to get_static_url_file(): {exc}."
-        ) from exc
-    stamp_ns = stat.st_atime_ns if timestamp == "atime" else stat.st_mtime_ns
+    stamp_ns = helper_inputs.deploy_file_ns(path, timestamp)
     source = Source("file", os.path.abspath(path))
     if not hash_url:
-        url = version.join(static_url_base, version.plain_segment(stamp_ns // 10**9))
-        _sources[url] = source
-        return url
+        return record(
+            version.join(static_url_base, version.plain_segment(stamp_ns // 10**9)), source
+        )
     return _versioned(static_url_base, timestamp, str(stamp_ns), secret_key, source)
 
 
 # --- Sources that are identical on every server of one release. ---
 
 
-def _require_release(release: object, where: str) -> str:
-    if not isinstance(release, str) or not release.strip():
-        raise ImproperlyConfigured(
-            f"{where} is {release!r}: a release id must be a non-empty string "
-            f"(a commit id, a build number, a platform release id)."
-        )
-    return release.strip()
-
-
 def get_static_url_release(
     static_url_base: str, release: str, secret_key: str | bytes | None = None
 ) -> str:
     """Version from an explicit release id, e.g. a build number your deploy knows."""
-    value = _require_release(release, "The release given to get_static_url_release()")
+    value = helper_inputs.release_id(release, "The release given to get_static_url_release()")
     return _versioned(static_url_base, "release", value, secret_key, Source("release"))
 
 
@@ -159,13 +102,7 @@ def get_static_url_env(
 ) -> str:
     """Version from an environment variable, e.g. ``GIT_COMMIT`` or ``HEROKU_RELEASE_VERSION``."""
     version.validate_base(static_url_base)
-    if variable not in os.environ:
-        raise ImproperlyConfigured(
-            f"The environment variable {variable} (get_static_url_env) is not set. "
-            f"Export it in the environment of every server process, e.g. "
-            f"'{variable}=$(git rev-parse HEAD)'."
-        )
-    value = _require_release(os.environ[variable], f"The environment variable {variable}")
+    value = helper_inputs.env_release_id(variable)
     return _versioned(static_url_base, "release", value, secret_key, Source("env", variable))
 
 
@@ -191,15 +128,6 @@ def get_static_url_git(
     return _versioned(static_url_base, "release", revision, secret_key, source)
 
 
-def _producing_stamp() -> bool:
-    """True in the deploy commands that run before the stamp exists."""
-    args = sys.argv[1:3]
-    return args[:1] == ["collectstatic"] or args in (
-        ["static_url", "stamp"],
-        ["static_url", "collect"],
-    )
-
-
 def get_static_url_stamp(
     static_url_base: str,
     stamp_path: str | os.PathLike[str],
@@ -216,20 +144,15 @@ def get_static_url_stamp(
 
     def for_digest(digest: str) -> str:
         url = _versioned(static_url_base, "content", digest, secret_key, source)
-        _stamp_urls[url] = for_digest
+        record_stamp_url(url, for_digest)
         return url
 
-    if not os.path.exists(path) and _producing_stamp():
-        # collectstatic and the stamp command itself must run before the stamp
-        # exists; they never render a URL, so a non-version placeholder is safe.
-        logger.info(
-            "Static version stamp %s not written yet; %s runs without it.", path, sys.argv[1]
-        )
-        url = static_url_base + PENDING + "/"
-        _sources[url] = source
-        _stamp_urls[url] = for_digest
+    digest = helper_inputs.stamp_digest(path)
+    if digest is None:
+        url = record(static_url_base + PENDING + "/", source)
+        record_stamp_url(url, for_digest)
         return url
-    return for_digest(content_hash.read_stamp(path))
+    return for_digest(digest)
 
 
 def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGMENT_LENGTH) -> str:
@@ -239,6 +162,4 @@ def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGM
             f"get_static_url_fixed(segment={segment!r}): a segment is exactly "
             f"{version.SEGMENT_LENGTH} lowercase hex digits, e.g. {'0' * version.SEGMENT_LENGTH!r}."
         )
-    url = version.join(static_url_base, segment)
-    _sources[url] = Source("fixed")
-    return url
+    return record(version.join(static_url_base, segment), Source("fixed"))

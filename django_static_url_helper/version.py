@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,18 +61,24 @@ def validate_base(static_url_base: str) -> str:
             f"static_url_base must be a non-empty string such as '/static/', "
             f"got {static_url_base!r}."
         )
+    parts = urlsplit(static_url_base)
+    if parts.query or parts.fragment or "?" in static_url_base or "#" in static_url_base:
+        bare = urlunsplit(parts._replace(query="", fragment=""))
+        raise ImproperlyConfigured(
+            f"static_url_base {static_url_base!r} must not carry a query string "
+            f"or fragment: a version segment is appended to its path, which "
+            f"busts caches on its own. Use {_with_slash(bare)!r}."
+        )
     if not static_url_base.endswith("/"):
         raise ImproperlyConfigured(
             f"static_url_base {static_url_base!r} must end with '/' (Django "
-            f"requires the same of STATIC_URL): use {static_url_base + '/'!r}."
-        )
-    parts = urlsplit(static_url_base)
-    if parts.query or parts.fragment:
-        raise ImproperlyConfigured(
-            f"static_url_base {static_url_base!r} must not carry a query string "
-            f"or fragment: a version segment is appended to its path."
+            f"requires the same of STATIC_URL): use {_with_slash(static_url_base)!r}."
         )
     return static_url_base
+
+
+def _with_slash(base: str) -> str:
+    return base if base.endswith("/") else base + "/"
 
 
 def join(static_url_base: str, segment: str) -> str:

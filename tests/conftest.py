@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pluggy
 import pytest
 
-from django_static_url_helper import url_helper
+from django_static_url_helper import source_registry
 from tests import servers
 
 
@@ -17,10 +18,13 @@ def clean_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def forget_sources() -> Iterator[None]:
-    saved = dict(url_helper._sources)
+    """What the url_helper helpers record during a test is gone after it."""
+    registries: list[dict[Any, Any]] = [source_registry._sources, source_registry._stamp_urls]
+    saved = [dict(registry) for registry in registries]
     yield
-    url_helper._sources.clear()
-    url_helper._sources.update(saved)
+    for registry, before in zip(registries, saved, strict=True):
+        registry.clear()
+        registry.update(before)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,9 @@ import pytest
 from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.urls import set_script_prefix
 
-from django_static_url_helper import checks, content_hash, url_helper
+from django_static_url_helper import app_order_checks, checks, content_hash, url_helper
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -40,6 +41,48 @@ def test_w001_boot_time_version_in_production(settings: Settings) -> None:
     settings.STATIC_URL = url_helper.get_static_url_now("/static/")
     settings.DEBUG = False
     assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
+
+
+def test_w001_hint_names_only_sources_a_release_collect_accepts(settings: Settings) -> None:
+    settings.STATIC_URL = url_helper.get_static_url_now("/static/")
+    settings.DEBUG = False
+    (message,) = checks.check_source()
+    assert message.hint is not None
+    assert "get_static_url_file" not in message.hint
+    for stable in ("release", "env", "git", "stamp"):
+        assert f"get_static_url_{stable}()" in message.hint
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/app/"])
+def test_w001_boot_time_version_with_a_relative_base(
+    settings: Settings, script_prefix: str
+) -> None:
+    # Django prefixes a relative STATIC_URL with the script prefix when it is read.
+    set_script_prefix(script_prefix)
+    try:
+        settings.STATIC_URL = url_helper.get_static_url_now("static/")
+        settings.DEBUG = False
+        assert settings.STATIC_URL.startswith(f"{script_prefix}static/")
+        assert ids(checks.check_source()) == ["django_static_url_helper.W001"]
+    finally:
+        set_script_prefix("/")
+
+
+def test_e001_with_a_relative_base(settings: Settings, tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    content_hash.write_stamp(stamp, "f" * 64)
+    settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp)
+    stamp.unlink()
+    assert ids(checks.check_source()) == ["django_static_url_helper.E001"]
+
+
+def test_a_relative_base_is_not_mistaken_for_another_base(settings: Settings) -> None:
+    url_helper.get_static_url_now("assets/")
+    settings.STATIC_URL = url_helper.get_static_url_fixed("static/", "0123456789ab")
+    settings.DEBUG = False
+    assert url_helper.source_of(settings.STATIC_URL) == url_helper.Source("fixed")
+    settings.STATIC_URL = "/other/0123456789ab/"  # hand-written: no helper made it
+    assert url_helper.source_of(settings.STATIC_URL) is None
 
 
 def test_w001_quiet_in_development(settings: Settings) -> None:
@@ -91,13 +134,13 @@ def test_w003_skips_folders_that_cannot_be_listed(settings: Settings, tmp_path: 
 
 def test_w004_app_listed_below_staticfiles_in_debug(settings: Settings) -> None:
     settings.INSTALLED_APPS = ["django.contrib.staticfiles", "django_static_url_helper"]
-    assert ids(checks.check_app_order()) == ["django_static_url_helper.W004"]
+    assert ids(app_order_checks.check_app_order()) == ["django_static_url_helper.W004"]
     settings.DEBUG = False
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []
 
 
 def test_w004_quiet_when_listed_above_staticfiles() -> None:
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []
 
 
 OUR_CONFIG = "django_static_url_helper.apps.StaticUrlHelperConfig"
@@ -114,7 +157,7 @@ THEIR_CONFIG = "django.contrib.staticfiles.apps.StaticFilesConfig"
 )
 def test_w004_finds_apps_listed_by_their_app_config(settings: Settings, apps: list[str]) -> None:
     settings.INSTALLED_APPS = apps
-    (message,) = checks.check_app_order()
+    (message,) = app_order_checks.check_app_order()
     assert message.id == "django_static_url_helper.W004"
     assert "500" in message.msg
     assert "only the current static version" not in message.msg
@@ -122,4 +165,4 @@ def test_w004_finds_apps_listed_by_their_app_config(settings: Settings, apps: li
 
 def test_w004_quiet_for_app_configs_in_the_right_order(settings: Settings) -> None:
     settings.INSTALLED_APPS = [OUR_CONFIG, THEIR_CONFIG]
-    assert checks.check_app_order() == []
+    assert app_order_checks.check_app_order() == []

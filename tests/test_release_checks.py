@@ -10,7 +10,7 @@ from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from django_static_url_helper import checks, url_helper
+from django_static_url_helper import app_order_checks, checks, url_helper
 
 from .release_support import KEY, RELEASE_A, RELEASE_STORAGES, collect, make_tree
 
@@ -39,17 +39,17 @@ def test_e003_release_storage_below_staticfiles(production: Settings) -> None:
     # The check command imports ROOT_URLCONF, which must not be cached as DEBUG False.
     production.DEBUG = True
     production.INSTALLED_APPS = [THEIRS, OURS]
-    assert ids(checks.check_release_app_order()) == ["django_static_url_helper.E003"]
+    assert ids(app_order_checks.check_release_app_order()) == ["django_static_url_helper.E003"]
     with pytest.raises(SystemCheckError, match="E003"):
         call_command("check")
 
 
 def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings: Settings) -> None:
     settings.INSTALLED_APPS = [THEIRS, OURS]
-    assert checks.check_release_app_order() == []
+    assert app_order_checks.check_release_app_order() == []
     settings.STORAGES = RELEASE_STORAGES
     settings.INSTALLED_APPS = [OURS, THEIRS]
-    assert checks.check_release_app_order() == []
+    assert app_order_checks.check_release_app_order() == []
 
 
 @pytest.mark.parametrize(
@@ -61,18 +61,18 @@ def test_e003_quiet_in_the_right_order_or_without_a_release_storage(settings: Se
 )
 def test_e003_finds_apps_listed_by_their_app_config(production: Settings, apps: list[str]) -> None:
     production.INSTALLED_APPS = apps
-    assert ids(checks.check_release_app_order()) == ["django_static_url_helper.E003"]
+    assert ids(app_order_checks.check_release_app_order()) == ["django_static_url_helper.E003"]
 
 
 def test_e003_quiet_for_an_app_config_above_staticfiles(production: Settings) -> None:
     production.INSTALLED_APPS = ["django_static_url_helper.apps.StaticUrlHelperConfig", THEIRS]
-    assert checks.check_release_app_order() == []
+    assert app_order_checks.check_release_app_order() == []
 
 
 def test_e003_quiet_when_the_storage_cannot_be_imported(settings: Settings) -> None:
     settings.STORAGES = {"staticfiles": {"BACKEND": "nowhere.Storage"}}
     settings.INSTALLED_APPS = [THEIRS, OURS]
-    assert checks.check_release_app_order() == []
+    assert app_order_checks.check_release_app_order() == []
 
 
 def test_w007_until_the_current_release_is_collected(production: Settings) -> None:

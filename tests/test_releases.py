@@ -14,7 +14,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, release_tree, releases, url_helper, version
+from django_static_url_helper import (
+    content_hash,
+    release_tree,
+    releases,
+    source_registry,
+    url_helper,
+    version,
+)
 
 from .release_support import (
     KEY,
@@ -221,6 +228,26 @@ def test_a_stamp_pending_url_collects_under_the_content_version(
     assert (site.root / f"{expected}.release.json").exists()
 
 
+def test_a_relative_base_collects_each_release_under_its_content_version(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
+    stamp = site.tmp / "static-version.txt"
+    site.settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp, KEY)
+    assert site.settings.STATIC_URL == "/static/stamp-pending/"  # Django prefixes it
+    collect()
+    first = version.keyed_segment(f"content:{content_hash.read_stamp(stamp)}", KEY)
+    assert read_tree(site.root / first) == RELEASE_A
+    # The next deploy: its settings boot on the first release's stamp.
+    site.use(RELEASE_B)
+    site.settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp, KEY)
+    assert version.split_url(site.settings.STATIC_URL) == ("/static/", first)
+    collect()
+    second = version.keyed_segment(f"content:{content_hash.read_stamp(stamp)}", KEY)
+    assert second != first
+    assert read_tree(site.root / second) == RELEASE_B
+
+
 def test_the_stamp_command_leaves_the_stamp_to_collectstatic(site: Site) -> None:
     with pytest.raises(CommandError, match="collectstatic writes the stamp itself"):
         static_url("stamp", "--output", str(site.tmp / "stamp.txt"))
@@ -232,7 +259,7 @@ def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
 ) -> None:
     monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", site.tmp / "s", KEY)
-    monkeypatch.setattr(url_helper, "_stamp_urls", {})
+    monkeypatch.setattr(source_registry, "_stamp_urls", {})
     with pytest.raises(CommandError, match="was not computed by get_static_url_stamp"):
         collect()
     assert not site.root.exists()
@@ -242,7 +269,12 @@ def test_a_stamp_url_the_helper_cannot_recompute_is_refused(
     ("make_url", "said"),
     [
         (lambda tmp: url_helper.get_static_url_now("/static/"), "get_static_url_now()"),
-        (lambda tmp: url_helper.get_static_url_file("/static/", tmp), "get_static_url_file()"),
+        (
+            lambda tmp: url_helper.get_static_url_file(
+                "/static/", make_tree(tmp, {"deploy": b""}) / "deploy"
+            ),
+            "get_static_url_file()",
+        ),
         (lambda tmp: "/static/", "carries no version segment"),
     ],
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import pytest
 from django.core.checks import CheckMessage
 
-from django_static_url_helper import checks
+from django_static_url_helper import app_order_checks
 from django_static_url_helper.management.commands import runserver
 from tests import servers
 
@@ -151,7 +151,7 @@ def ids(messages: list[CheckMessage]) -> list[str | None]:
 )
 def test_w008_app_with_a_runserver_listed_above_ours(settings: Settings, apps: list[str]) -> None:
     settings.INSTALLED_APPS = apps
-    (message,) = checks.check_runserver_order()
+    (message,) = app_order_checks.check_runserver_order()
     assert message.id == "django_static_url_helper.W008"
     assert message.msg.startswith(f"{OTHER!r} is listed above {OURS!r}")
     assert message.hint is not None
@@ -173,14 +173,14 @@ def test_w008_quiet_unless_an_app_above_ours_ships_a_runserver(
     settings: Settings, apps: list[str]
 ) -> None:
     settings.INSTALLED_APPS = apps
-    assert checks.check_runserver_order() == []
+    assert app_order_checks.check_runserver_order() == []
 
 
 def test_w008_only_in_debug(settings: Settings) -> None:
     settings.INSTALLED_APPS = [OTHER, OURS, STATICFILES]
-    assert ids(checks.check_runserver_order()) == ["django_static_url_helper.W008"]
+    assert ids(app_order_checks.check_runserver_order()) == ["django_static_url_helper.W008"]
     settings.DEBUG = False
-    assert checks.check_runserver_order() == []
+    assert app_order_checks.check_runserver_order() == []
 
 
 @pytest.mark.parametrize(

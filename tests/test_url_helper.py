@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_static_url_helper import content_hash, url_helper, version
+from django_static_url_helper import content_hash, helper_inputs, url_helper, version
+
+from . import isolated
 
 pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
@@ -33,16 +36,32 @@ def test_now_keyword_call_as_in_0_1_0() -> None:
     assert version.split_url(url).base == "/static/"
 
 
+def test_now_is_one_value_per_process_whatever_calls_it() -> None:
+    first = url_helper.get_static_url_now("/static/", True, "secret")
+    time.sleep(0.01)
+    assert url_helper.get_static_url_now("/static/", True, "secret") == first
+    assert url_helper.get_static_url_now("/static/", False) == url_helper.get_static_url_now(
+        "/static/", False
+    )
+    # Split settings modules may pass other bases: the version stays the boot's.
+    assert segment_of(url_helper.get_static_url_now("/assets/", True, "secret")) == segment_of(
+        first
+    )
+
+
 def test_now_changes_at_every_boot() -> None:
-    first = url_helper.get_static_url_now("/static/")
-    time.sleep(0.001)
-    assert url_helper.get_static_url_now("/static/") != first
+    code = (
+        "from django_static_url_helper import url_helper\n"
+        "print(url_helper.get_static_url_now('/static/', True, 'secret'))"
+    )
+    urls = {isolated.python(code).stdout for _ in range(2)}
+    assert len(urls) == 2, urls
 
 
 def test_now_without_hash_shows_the_boot_time_in_hex() -> None:
-    before = int(time.time())
     url = url_helper.get_static_url_now("/static/", False)
-    assert before <= int(segment_of(url), 16) <= int(time.time())
+    boot = helper_inputs.boot_time_ns() // 10**9
+    assert int(segment_of(url), 16) == boot <= int(time.time())
 
 
 def test_file_positional_call_as_in_0_1_0(tmp_path: Path) -> None:
@@ -130,6 +149,31 @@ def test_release_is_the_same_for_the_same_id_and_secret() -> None:
 def test_empty_release_is_rejected(release: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="non-empty string"):
         url_helper.get_static_url_release("/static/", release)
+
+
+@pytest.mark.parametrize(
+    ("release", "said"),
+    [
+        (" v1", "starts with ' '"),
+        ("v1\n", "ends with '\\n'"),
+        ("\tv1 ", "starts with '\\t' and ends"),
+    ],
+)
+def test_a_release_id_with_whitespace_around_it_is_refused(release: str, said: str) -> None:
+    with pytest.raises(
+        ImproperlyConfigured, match=f"release.* {re.escape(said)}.*whitespace"
+    ) as info:
+        url_helper.get_static_url_release("/static/", release)
+    assert "v1" not in str(info.value)
+
+
+def test_an_env_variable_with_whitespace_around_it_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GIT_COMMIT", "a" * 40 + "\n")
+    with pytest.raises(ImproperlyConfigured, match=r"variable GIT_COMMIT ends with '\\n'") as info:
+        url_helper.get_static_url_env("/static/", "GIT_COMMIT")
+    assert "a" * 40 not in str(info.value)
 
 
 def test_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -222,6 +266,43 @@ def test_missing_stamp_is_allowed_while_the_deploy_commands_write_it(
     url = url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
     assert url == "/static/stamp-pending/"
     assert version.split_url(url).segment is None
+
+
+def test_a_stamp_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    stamp.write_bytes(b"\xff" * 64 + b"\n")
+    with pytest.raises(ImproperlyConfigured, match=f"stamp {stamp} is not UTF-8 text"):
+        url_helper.get_static_url_stamp("/static/", stamp)
+
+
+def test_a_stamp_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    os.mkfifo(stamp)
+    done = isolated.python(
+        "from django_static_url_helper import url_helper\n"
+        f"url_helper.get_static_url_stamp('/static/', {str(stamp)!r})"
+    )
+    assert "ImproperlyConfigured" in done.stderr
+    assert f"stamp {stamp} is a named pipe (FIFO), not a regular file" in done.stderr
+
+
+def test_a_stamp_error_never_quotes_the_file(tmp_path: Path) -> None:
+    not_a_stamp = tmp_path / ".env"
+    not_a_stamp.write_text("DATABASE_PASSWORD=TOP-SECRET\n")
+    with pytest.raises(ImproperlyConfigured, match="not a static version stamp") as info:
+        url_helper.get_static_url_stamp("/static/", not_a_stamp)
+    assert "TOP-SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_deploy_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    deploy = tmp_path / "deploy"
+    if kind == "directory":
+        deploy.mkdir()
+    else:
+        os.mkfifo(deploy)
+    with pytest.raises(ImproperlyConfigured, match=f"file {deploy} is an? .*, not a regular"):
+        url_helper.get_static_url_file("/static/", deploy)
 
 
 def test_fixed_version_for_tests() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -76,6 +78,27 @@ def test_validate_base_accepts_bases_ending_with_slash(base: str) -> None:
 def test_validate_base_rejects_with_a_message_saying_how_to_fix(base: str, message: str) -> None:
     with pytest.raises(ImproperlyConfigured, match=message.replace("?", r"\?").replace(".", r"\.")):
         version.validate_base(base)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "/static/?v=1",
+        "/static/?v=1/",
+        "/static#top",
+        "static/?v=1",
+        "https://cdn.example.com/static?v=1",
+        "https://cdn.example.com?v=1",
+        "/static",
+        "https://cdn.example.com",
+    ],
+)
+def test_the_base_a_refusal_suggests_is_itself_valid(base: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"[Uu]se '[^']*'") as info:
+        version.validate_base(base)
+    suggested = re.search(r"[Uu]se '([^']*)'", str(info.value))
+    assert suggested is not None
+    assert version.validate_base(suggested[1]) == suggested[1]
 
 
 @pytest.mark.parametrize(

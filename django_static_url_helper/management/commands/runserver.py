@@ -28,7 +28,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from ... import version
-from ...checks import apps_with_command
+from ...app_order_checks import apps_with_command
 from ...django_url_helper import serve
 
 _THIS_APP = __name__.split(".management.", 1)[0]

@@ -1,24 +1,27 @@
 """``manage.py static_url``: show the version, write the stamp (or collect and stamp),
-print the nginx block, prune old releases."""
+print the nginx block, prune old releases.
+
+The stamp and collect actions live in ``management/stamp_actions.py``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from ... import content_hash, nginx, release_prune, releases, url_helper
+from ... import nginx, release_prune, releases, url_helper
 from ...conf import conf
-from .collectstatic import Command as CollectCommand
+from ..stamp_actions import StampActions
 
 
-class Command(BaseCommand):
+class Command(StampActions):
     help = (
         "The versioned STATIC_URL at deploy time: show the version, write the content "
         "stamp, collect and stamp in one step, print the nginx block, prune old releases."
@@ -35,29 +38,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Print one JSON object (for deploy scripts).",
         )
-        stamp = sub.add_parser(
-            "stamp",
-            help="Hash the collected static files and write the stamp that "
-            "get_static_url_stamp() reads. Run it after collectstatic.",
-        )
-        stamp.add_argument("--root", help="Folder to hash (default: STATIC_ROOT).")
-        stamp.add_argument(
-            "--output",
-            help="Stamp file to write (default: the one STATIC_URL was computed from).",
-        )
+        self.add_stamp_parsers(sub)
         self.add_nginx_parser(sub)
         self.add_prune_parser(sub)
 
-        collect = sub.add_parser(
-            "collect",
-            help="Run collectstatic, then write the stamp, in one process: the whole "
-            "deploy step with one Django start instead of two.",
-        )
-        collect.add_argument("--clear", action="store_true", help="Passed on to collectstatic.")
-        collect.add_argument(
-            "--output",
-            help="Stamp file to write (default: the one STATIC_URL was computed from).",
-        )
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+            self.stdout.flush()  # a pipe's buffer would otherwise fail at exit, unhandled
+        except BrokenPipeError:
+            # The reader left ('static_url show | head -1'): stop without a traceback.
+            # The rest goes to devnull so that the interpreter's flush at exit succeeds.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            sys.exit(1)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
@@ -75,37 +70,6 @@ class Command(BaseCommand):
         else:
             for key, value in info.items():
                 self.stdout.write(f"{key}: {'' if value is None else value}")
-
-    def handle_stamp(
-        self, *, root: str | None = None, output: str | None = None, **options: Any
-    ) -> None:
-        if root is None and releases.configured():
-            raise CommandError(
-                "STORAGES['staticfiles'] is a release storage: collectstatic writes "
-                "the stamp itself once the release is complete. Run collectstatic."
-            )
-        root = os.fspath(root or settings.STATIC_ROOT or "")
-        if not root:
-            raise CommandError("STATIC_ROOT is not set: pass --root with the folder to hash.")
-        if output is None:
-            source = _stamp_source()
-            if source is None:
-                raise CommandError(
-                    "STATIC_URL does not come from get_static_url_stamp(), so there "
-                    "is no default stamp file: pass --output PATH."
-                )
-            output = source.path
-        assert output is not None
-        exclude = set()
-        relative = _relative_to(output, str(root))
-        if relative is not None:
-            exclude.add(relative)
-        try:
-            digest = content_hash.hash_tree(root, exclude=exclude)
-        except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
-        content_hash.write_stamp(output, digest)
-        self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
 
     def add_nginx_parser(self, sub: Any) -> None:
         parser = sub.add_parser(
@@ -210,44 +174,3 @@ class Command(BaseCommand):
                 if not dry_run:
                     release_prune.delete(storage, decision.segment)
             self.stdout.write(f"{action:<12} {decision.segment}  ({decision.reason})")
-
-    def handle_collect(
-        self, *, clear: bool = False, output: str | None = None, **options: Any
-    ) -> None:
-        # With release directories collectstatic writes the stamp itself, once
-        # the release is complete; it also refuses a version no server can use.
-        releasing = releases.configured()
-        if releasing and output is not None:
-            raise CommandError(
-                "--output does not go with release directories: collectstatic writes "
-                "the stamp that STATIC_URL is computed from once the release is complete."
-            )
-        if not releasing and output is None and _stamp_source() is None:
-            # Say so before copying anything: the stamp step would refuse anyway.
-            raise CommandError(
-                "STATIC_URL does not come from get_static_url_stamp(), so there is no "
-                "default stamp file: pass --output PATH, or run collectstatic alone."
-            )
-        collect = CollectCommand()
-        collect.stamp_follows = True
-        call_command(
-            collect,
-            interactive=False,
-            clear=clear,
-            verbosity=options.get("verbosity", 1),
-            stdout=self.stdout,
-            stderr=self.stderr,
-        )
-        if not releasing:
-            self.handle_stamp(output=output)
-
-
-def _stamp_source() -> url_helper.Source | None:
-    source = url_helper.source_of(settings.STATIC_URL or "")
-    return source if source is not None and source.kind == "stamp" else None
-
-
-def _relative_to(path: str, root: str) -> str | None:
-    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-    outside = rel == os.pardir or rel.startswith(os.pardir + os.sep)
-    return None if outside else rel.replace(os.sep, "/")
