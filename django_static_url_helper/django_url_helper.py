@@ -7,12 +7,15 @@ import re
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
 from django.views import static
 
 from . import file_responses, version
+from .cache_policy import NO_STORE
+from .conf import conf
 
 __all__ = ["serve", "staticfiles_dynamicurlpatterns"]
 
@@ -21,18 +24,30 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve ``path`` (with or without a version segment) through the staticfiles finders.
 
     Any well-formed version is accepted, so a page rendered before the dev
-    server reloaded still gets its files.
+    server reloaded still gets its files; under another version than the
+    current one, and on a 404, with ``Cache-Control: no-store``.
     """
     parts = version.split_path(path)
-    if parts is None:
-        raise Http404("Not a static file path.")
-    found = finders.find(parts.name)
-    if not isinstance(found, str) or not os.path.isfile(found):
-        raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
-    directory, filename = os.path.split(found)
-    return file_responses.for_asgi(
-        request, static.serve(request, filename, document_root=directory)
-    )
+    try:
+        if parts is None:
+            raise Http404("Not a static file path.")
+        found = finders.find(parts.name)
+        if not isinstance(found, str) or not os.path.isfile(found):
+            raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
+        directory, filename = os.path.split(found)
+        response = static.serve(request, filename, document_root=directory)
+    except Http404 as exc:
+        return not_found(request, exc)
+    if parts.segment is not None and parts.segment != conf.static_url.segment:
+        response["Cache-Control"] = NO_STORE
+    return file_responses.for_asgi(request, response)
+
+
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponseBase:
+    """The 404 Django would answer for ``exc`` (its debug page in DEBUG), never stored."""
+    response = response_for_exception(request, exc)
+    response["Cache-Control"] = NO_STORE
+    return response
 
 
 def _pattern_prefix(static_url: str) -> str:

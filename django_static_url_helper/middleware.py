@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 try:
@@ -27,14 +27,10 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
     ) from exc
 
 from . import file_responses, release_serving, version
+from .cache_policy import NO_STORE, file_answer, not_found, other_answer
 from .conf import conf
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
-
-NO_STORE = "no-store"
-# The version policy replaces whitenoise's Cache-Control on these only: its
-# 405 and 416 answers say nothing about the file and keep their own headers.
-_POLICY_STATUSES = frozenset((200, 206, 304))
 
 GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
@@ -154,7 +150,9 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         if not path.startswith(self.static_prefix):
             # whitenoise's own files outside the static base (WHITENOISE_ROOT).
             static_file = self.find_file(path) if self.autorefresh else self.files.get(path)
-            return None if static_file is None else self._stamp(serve(static_file, request))
+            if static_file is None:
+                return None
+            return self._stamp(file_answer(serve(static_file, request), None))
         parts = version.split_path(path[self.prefix_length :])
         if parts is not None:
             found = self.find_static(parts.segment, parts.name)
@@ -162,20 +160,14 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
                 response = self.respond(found, request, serve)
                 return response if parts.segment == self.segment else self._stamp(response)
             if parts.segment is not None:
-                return self._stamp(self.not_found())
+                return self._stamp(not_found())
         # Unversioned misses and unsafe paths go to the app, as with plain
         # whitenoise (a base of "/" shares its paths with views).
         return None
 
     def app_answered(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        """The app's response as it leaves: a 404 under the static base is never cached."""
-        if (
-            response.status_code == 404
-            and request.path_info.startswith(self.static_prefix)
-            and not response.has_header("Cache-Control")
-        ):
-            response["Cache-Control"] = NO_STORE
-        return self._stamp(response)
+        """The app's response as it leaves: an error under the static base is never cached."""
+        return self._stamp(other_answer(response, request.path_info, self.static_prefix))
 
     def find_static(self, segment: str | None, name: str) -> Found | None:
         """Which file answers ``name`` under ``segment`` (None: unversioned), and how cached.
@@ -219,17 +211,7 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
 
     def respond(self, found: Found, request: HttpRequest, serve: Serve) -> HttpResponseBase:
         """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
-        response: HttpResponseBase = serve(found.static_file, request)
-        if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
-            response["Cache-Control"] = found.cache_control
-        return response
-
-    @staticmethod
-    def not_found() -> HttpResponse:
-        """The 404 of a versioned URL: no cache may keep it (a later deploy may add the file)."""
-        response = HttpResponseNotFound(b"Not Found", content_type="text/plain; charset=utf-8")
-        response["Cache-Control"] = NO_STORE
-        return response
+        return file_answer(serve(found.static_file, request), found.cache_control)
 
     def _stamp(self, response: HttpResponseBase) -> HttpResponseBase:
         # Not on files of the current version: their URL names it already, and

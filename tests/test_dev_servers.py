@@ -45,6 +45,37 @@ def test_versioned_older_and_unversioned_urls_serve_the_file(dev_server: int, pa
     assert response.header("Content-Type") == "text/css"
 
 
+def test_the_current_file_under_another_version_is_not_stored(dev_server: int) -> None:
+    older = servers.request(dev_server, "/static/0123456789ab/css/site.css")
+    assert older.headers.get_all("Cache-Control") == ["no-store"]
+    again = servers.request(
+        dev_server,
+        "/static/0123456789ab/css/site.css",
+        headers={"If-Modified-Since": str(older.header("Last-Modified"))},
+    )
+    assert (again.status, again.headers.get_all("Cache-Control")) == (304, ["no-store"])
+    # Its own version and no version: Django's own answer, validated by Last-Modified.
+    for path in ("/static/3fa9c1e2b7d4/css/site.css", "/static/css/site.css"):
+        assert servers.request(dev_server, path).header("Cache-Control") is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/missing.css",
+        "/static/3fa9c1e2b7d4/missing.css",
+        "/static/0123456789ab/missing.css",
+        "/static/css/",
+        "/static/.env",
+        "/static/%2e%2e/tests/settings.py",
+    ],
+)
+def test_404s_are_not_stored(dev_server: int, path: str) -> None:
+    response = servers.request(dev_server, path)
+    assert response.status == 404
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
 def test_page_renders_versioned_urls_that_the_server_serves(dev_server: int) -> None:
     page = servers.request(dev_server, "/")
     assert b'href="/static/3fa9c1e2b7d4/css/site.css"' in page.body

@@ -102,7 +102,28 @@ def test_real_folders_with_hex_names_resolve_to_the_right_file(
     ],
 )
 def test_never_serves_outside_the_static_folders_nor_directories(client: Client, url: str) -> None:
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_current_file_under_another_version_is_not_stored(client: Client) -> None:
+    older = client.get(f"/static/{OLDER}/css/site.css")
+    older.close()
+    assert (older.status_code, older.headers["Cache-Control"]) == (200, "no-store")
+    since = older.headers["Last-Modified"]
+    again = client.get(f"/static/{OLDER}/css/site.css", headers={"If-Modified-Since": since})
+    assert (again.status_code, again.headers["Cache-Control"]) == (304, "no-store")
+    for url in (f"/static/{CURRENT}/css/site.css", "/static/css/site.css"):
+        response = client.get(url)
+        response.close()
+        assert "Cache-Control" not in response.headers, url
+
+
+def test_a_404_keeps_the_debug_page_of_django(client: Client) -> None:
+    response = client.get("/static/missing.css")
+    assert response.status_code == 404
+    assert b"could not be found" in response.content
 
 
 @pytest.fixture

@@ -130,6 +130,29 @@ def test_traversal_dotfiles_and_directories_never_reach_a_file(server: int, path
     assert DOTFILE not in response.body
 
 
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_unsatisfiable_range_is_416_no_cache_keeps(server: int, prefix: str) -> None:
+    response = servers.request(server, f"{prefix}css/big.css", headers={"Range": "bytes=99999999-"})
+    assert response.status == 416
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_other_methods_are_405_no_cache_keeps(server: int, method: str) -> None:
+    response = servers.request(server, f"/static/{CURRENT}/css/site.css", method=method)
+    assert response.status == 405
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize(
+    "path", [f"//static/{CURRENT}/css/site.css", f"/./static/{CURRENT}/css/site.css"]
+)
+def test_paths_whitenoise_hands_to_the_app_404_no_cache_keeps(server: int, path: str) -> None:
+    response = servers.request(server, path)
+    assert response.status == 404
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
 def test_gzip_variant_under_the_current_version(server: int) -> None:
     response = servers.request(
         server, f"/static/{CURRENT}/css/big.css", headers={"Accept-Encoding": "gzip"}
