@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
+from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
+from django.contrib.staticfiles import views as staticfiles_views
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
-from django.views import static
 
 from . import file_responses, version
 from .cache_policy import NO_STORE
@@ -20,22 +19,24 @@ from .conf import conf
 __all__ = ["serve", "staticfiles_dynamicurlpatterns"]
 
 
-def serve(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``path`` (with or without a version segment) through the staticfiles finders.
+def serve(
+    request: HttpRequest, path: str, insecure: bool = False, **kwargs: Any
+) -> HttpResponseBase:
+    """``django.contrib.staticfiles.views.serve`` for ``path`` with or without a version.
 
+    As Django's view: ``Http404`` unless DEBUG is True or ``insecure``; the
+    finders find the file and ``kwargs`` go to ``django.views.static.serve``.
     Any well-formed version is accepted, so a page rendered before the dev
     server reloaded still gets its files; under another version than the
     current one, and on a 404, with ``Cache-Control: no-store``.
     """
+    if not settings.DEBUG and not insecure:
+        raise Http404  # what Django's view raises: nothing is served outside DEBUG
     parts = version.split_path(path)
     try:
         if parts is None:
             raise Http404("Not a static file path.")
-        found = finders.find(parts.name)
-        if not isinstance(found, str) or not os.path.isfile(found):
-            raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
-        directory, filename = os.path.split(found)
-        response = static.serve(request, filename, document_root=directory)
+        response = staticfiles_views.serve(request, parts.name, insecure=True, **kwargs)
     except Http404 as exc:
         return not_found(request, exc)
     if parts.segment is not None and parts.segment != conf.static_url.segment:
