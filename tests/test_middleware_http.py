@@ -25,6 +25,7 @@ from tests.collected import (
 )
 
 pytestmark = pytest.mark.server
+DOCS = b"<h1>docs</h1>\n"
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,14 @@ def cdn_server(
         WN_STATIC_URL=f"https://cdn.example.com/assets/{CURRENT}/",
         WN_MISMATCH="404",
     )
+
+
+@pytest.fixture(scope="module")
+def index_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    root = collect(tmp_path_factory.mktemp("wn-index"))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.html").write_bytes(DOCS)
+    yield from app_server(kind, root, tmp_path_factory.mktemp("log"), WN_INDEX_FILE="1")
 
 
 def test_current_version_is_immutable(server: int) -> None:
@@ -249,3 +258,20 @@ def test_demo_assets_are_immutable_under_the_current_version(demo: int) -> None:
         # The demo page asks for each asset with HEAD and shows its Cache-Control.
         response = servers.request(demo, url, method="HEAD")
         assert (response.status, response.header("Cache-Control")) == (200, IMMUTABLE)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "cache_control"),
+    [(f"/static/{CURRENT}/", IMMUTABLE), (f"/static/{OLDER}/", "no-store"), ("/static/", None)],
+)
+def test_index_files_are_served_under_every_version(
+    index_server: int, prefix: str, cache_control: str | None
+) -> None:
+    response = servers.request(index_server, f"{prefix}docs/")
+    assert (response.status, response.body) == (200, DOCS)
+    if cache_control is not None:
+        assert response.headers.get_all("Cache-Control") == [cache_control]
+    for path, location in (("docs/index.html", "./"), ("docs", "docs/")):
+        redirect = servers.request(index_server, prefix + path)
+        assert (redirect.status, redirect.header("Location")) == (302, location)
+        assert redirect.headers.get_all("Cache-Control") == ["no-store"]

@@ -165,3 +165,30 @@ def test_an_older_current_release_still_serves_the_newer_one(site: Site) -> None
     response = site.get(f"/static/{site.two}/css/site.css", current=site.one)
     assert body(response) == RELEASE_B["css/site.css"]
     assert response["Cache-Control"] == IMMUTABLE
+
+
+def test_index_files_of_a_kept_release_come_from_its_own_folder(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.urls_whitenoise"
+    settings.MIDDLEWARE = MIDDLEWARE
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "static-root"
+    settings.WHITENOISE_INDEX_FILE = True
+    segments = {}
+    for release_id in ("r1", "r2"):
+        docs = {"docs/index.html": f"<h1>{release_id}</h1>".encode()}
+        settings.STATICFILES_DIRS = [make_tree(tmp_path / release_id, docs)]
+        settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id, KEY)
+        segments[release_id] = str(version.split_url(settings.STATIC_URL).segment)
+        collect()
+    for release_id, segment in segments.items():
+        response = read(Client().get(f"/static/{segment}/docs/"))
+        assert (response.status_code, body(response)) == (200, f"<h1>{release_id}</h1>".encode())
+        assert response["Cache-Control"] == IMMUTABLE
+        redirect = read(Client().get(f"/static/{segment}/docs"))
+        assert (redirect.status_code, redirect["Location"]) == (302, "docs/")
+        assert redirect["Cache-Control"] == "no-store"
+    unversioned = read(Client().get("/static/docs/"))
+    assert body(unversioned) == b"<h1>r2</h1>"
