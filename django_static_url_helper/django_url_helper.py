@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.contrib.staticfiles import views as staticfiles_views
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
 
-from . import file_responses, version
+from . import file_responses, static_folders, version
 from .cache_policy import NO_STORE
 from .conf import conf
 
@@ -36,12 +39,34 @@ def serve(
     try:
         if parts is None:
             raise Http404("Not a static file path.")
+        refused = _refused(parts.name)
+        if refused:
+            raise Http404(refused)
         response = staticfiles_views.serve(request, parts.name, insecure=True, **kwargs)
     except Http404 as exc:
         return not_found(request, exc)
     if parts.segment is not None and parts.segment != conf.static_url.segment:
         response["Cache-Control"] = NO_STORE
     return file_responses.for_asgi(request, response)
+
+
+def _refused(name: str) -> str | None:
+    """Why the file the finders find for ``name`` is not served, or None.
+
+    Checked before Django's view opens it: a FIFO would block the request.
+    """
+    found = finders.find(name)
+    if not isinstance(found, str):
+        return None  # Django's view says it is not found
+    try:
+        mode = os.stat(found).st_mode
+    except OSError:
+        return f"'{name}' is a broken link."
+    if not (static_folders.is_served_kind(mode) or stat.S_ISDIR(mode)):
+        return f"'{name}' is not a regular file."
+    if not static_folders.Folders(static_folders.finder_folders()).holds(found):
+        return f"'{name}' is a link out of the static folders."
+    return None
 
 
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponseBase:

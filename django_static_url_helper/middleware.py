@@ -10,7 +10,7 @@ its version calls for.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings as django_settings
@@ -26,11 +26,11 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import file_responses, version
+from . import file_responses, static_folders, version
 from .cache_policy import file_answer, not_found, other_answer
 from .conf import conf
-from .version_policy import Policy
-from .whitenoise_files import UnversionedSettings
+from .version_policy import Found, Policy
+from .whitenoise_files import CheckedFiles, UnversionedSettings
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
 
@@ -38,14 +38,7 @@ GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
-class Found(NamedTuple):
-    static_file: Any
-    """whitenoise's prepared file (its headers, encodings and ETag)."""
-    cache_control: str | None
-    """The Cache-Control it is served with; None keeps whitenoise's own."""
-
-
-class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
+class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
     ====================================  =============================================
@@ -69,6 +62,8 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         self.is_async = get_response is not None and iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+        roots = [getattr(wrapped, name, None) for name in ("STATIC_ROOT", "WHITENOISE_ROOT")]
+        self.folders = static_folders.Folders([*roots, *static_folders.finder_folders()])
         self.own_cache_control: set[str] = set()
         """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
         super().__init__(

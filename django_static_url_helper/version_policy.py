@@ -9,18 +9,25 @@ that carries the file; every other status is ``no-store`` (``cache_policy``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import release_serving
 from .cache_policy import NO_STORE
 from .conf import conf
 
-__all__ = ["Located", "Policy"]
+__all__ = ["Found", "Located", "Policy"]
 
 
 class Located(NamedTuple):
     url: str
     """The URL whitenoise indexed the file under."""
+    cache_control: str | None
+    """The Cache-Control it is served with; None keeps whitenoise's own."""
+
+
+class Found(NamedTuple):
+    static_file: Any
+    """whitenoise's prepared file (its headers, encodings and ETag)."""
     cache_control: str | None
     """The Cache-Control it is served with; None keeps whitenoise's own."""
 

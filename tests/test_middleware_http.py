@@ -100,6 +100,15 @@ def index_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     yield from app_server(kind, root, tmp_path_factory.mktemp("log"), WN_INDEX_FILE="1")
 
 
+@pytest.fixture(scope="module")
+def linked_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    root = collect(tmp_path_factory.mktemp("wn-links"))
+    (root / "css" / "leak.css").symlink_to(root.parent / "outside.txt")
+    (root / "css" / "alias.css").symlink_to("site.css")
+    (root / "loop").symlink_to(".")
+    yield from app_server(kind, root, tmp_path_factory.mktemp("log"))
+
+
 def test_current_version_is_immutable(server: int) -> None:
     response = servers.request(server, f"/static/{CURRENT}/css/site.css")
     assert (response.status, response.body) == (200, CSS)
@@ -275,3 +284,12 @@ def test_index_files_are_served_under_every_version(
         redirect = servers.request(index_server, prefix + path)
         assert (redirect.status, redirect.header("Location")) == (302, location)
         assert redirect.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_links_out_of_the_static_folders_are_never_served(linked_server: int, prefix: str) -> None:
+    leak = servers.request(linked_server, f"{prefix}css/leak.css")
+    assert (leak.status, leak.headers.get_all("Cache-Control")) == (404, ["no-store"])
+    assert OUTSIDE not in leak.body
+    alias = servers.request(linked_server, f"{prefix}css/alias.css")
+    assert (alias.status, alias.body) == (200, CSS)
