@@ -26,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import file_responses, static_folders, version
+from . import file_responses, release_serving, static_folders, version
 from .cache_policy import file_answer, not_found, other_answer
 from .conf import conf
 from .version_policy import Found, Policy
@@ -64,12 +64,14 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
             markcoroutinefunction(self)
         roots = [getattr(wrapped, name, None) for name in ("STATIC_ROOT", "WHITENOISE_ROOT")]
         self.folders = static_folders.Folders([*roots, *static_folders.finder_folders()])
+        # Release directories: read before whitenoise indexes their files.
+        self.releases = release_serving.kept() if conf.static_url.segment else None
         self.own_cache_control: set[str] = set()
         """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
         super().__init__(
             get_response, settings=UnversionedSettings(wrapped, self.own_cache_control)
         )
-        self.policy = Policy.from_settings(self.static_prefix)
+        self.policy = Policy.from_settings(self.static_prefix, self.releases)
         self.segment = self.policy.segment
         header = conf.header
         self.version_header = (header, self.segment) if header and self.segment else None
@@ -85,8 +87,7 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
         if self.segment is None or self.autorefresh:
             return {}
         index = {}
-        releases = self.policy.releases
-        folder = self.static_prefix + (f"{self.segment}/" if releases else "")
+        folder = self.static_prefix + (f"{self.segment}/" if self.releases else "")
         for url in self.files:
             if not url.startswith(folder):
                 continue  # WHITENOISE_ROOT files keep whitenoise's own handling
@@ -177,6 +178,9 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
         if cache_control == self.policy.immutable and located.url in self.own_cache_control:
             cache_control = None  # WHITENOISE_ADD_HEADERS_FUNCTION chose its own
         return Found(static_file, cache_control)
+
+    def complete(self, path: str, size: int) -> bool:
+        return self.releases is None or self.releases.as_collected(path, size)
 
     def whitenoise_file(self, url: str) -> Any:
         """whitenoise's file (or redirect) for ``url``, or None."""

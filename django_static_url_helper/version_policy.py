@@ -43,10 +43,9 @@ class Policy(NamedTuple):
     """Release directories: STATIC_ROOT holds one folder per kept version."""
 
     @classmethod
-    def from_settings(cls, static_prefix: str) -> Policy:
+    def from_settings(cls, static_prefix: str, releases: release_serving.Kept | None) -> Policy:
         """Read once: the request path must not pay for settings lookups."""
         segment = conf.static_url.segment
-        releases = release_serving.kept() if segment else None
         return cls(
             static_prefix, segment, conf.immutable_cache_control, conf.mismatch == "404", releases
         )
@@ -76,9 +75,10 @@ class Policy(NamedTuple):
 
         Only a complete release is cached as immutable, the current one included.
         """
-        folder, cache_control = releases.current, None
+        complete = releases.current in releases.versions
+        # An incomplete current release is never cached, whatever the URL.
+        folder, cache_control = releases.current, None if complete else NO_STORE
         if segment == releases.current:
-            complete = segment in releases.versions
             cache_control = self.immutable if complete else NO_STORE
         elif segment is not None and releases.serves(segment):
             folder, cache_control = segment, self.immutable
