@@ -115,15 +115,11 @@ class CheckedFiles:
                 found = os.stat(candidate)
             except OSError:
                 continue
-            # A directory stays, for whitenoise's index-file redirects.
-            kind_ok = static_folders.is_served_kind(found.st_mode) or (
-                candidate == path and stat.S_ISDIR(found.st_mode)
-            )
-            if (
-                kind_ok
-                and self.folders.holds(candidate)
-                and self.complete(candidate, found.st_size)
-            ):
+            if static_folders.is_served_kind(found.st_mode):
+                servable = self.complete(candidate, found.st_size)
+            else:  # a directory stays, for whitenoise's index-file redirects
+                servable = candidate == path and stat.S_ISDIR(found.st_mode)
+            if servable and self.folders.holds(candidate):
                 stats[candidate] = found
         if path not in stats:
             raise MissingFileError(path)

@@ -167,9 +167,11 @@ def test_an_older_current_release_still_serves_the_newer_one(site: Site) -> None
     assert response["Cache-Control"] == IMMUTABLE
 
 
+@pytest.mark.parametrize("autorefresh", [False, True])
 def test_index_files_of_a_kept_release_come_from_its_own_folder(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, autorefresh: bool
 ) -> None:
+    settings.WHITENOISE_AUTOREFRESH = autorefresh
     settings.DEBUG = False
     settings.ROOT_URLCONF = "tests.urls_whitenoise"
     settings.MIDDLEWARE = MIDDLEWARE
