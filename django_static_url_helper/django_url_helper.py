@@ -4,35 +4,76 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles import views as staticfiles_views
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
-from django.views import static
 
-from . import file_responses, version
+from . import file_responses, static_folders, version
+from .cache_policy import NO_STORE
+from .conf import conf
 
 __all__ = ["serve", "staticfiles_dynamicurlpatterns"]
 
 
-def serve(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``path`` (with or without a version segment) through the staticfiles finders.
+def serve(
+    request: HttpRequest, path: str, insecure: bool = False, **kwargs: Any
+) -> HttpResponseBase:
+    """``django.contrib.staticfiles.views.serve`` for ``path`` with or without a version.
 
+    As Django's view: ``Http404`` unless DEBUG is True or ``insecure``; the
+    finders find the file and ``kwargs`` go to ``django.views.static.serve``.
     Any well-formed version is accepted, so a page rendered before the dev
-    server reloaded still gets its files.
+    server reloaded still gets its files; under another version than the
+    current one, and on a 404, with ``Cache-Control: no-store``.
     """
+    if not settings.DEBUG and not insecure:
+        raise Http404  # what Django's view raises: nothing is served outside DEBUG
     parts = version.split_path(path)
-    if parts is None:
-        raise Http404("Not a static file path.")
-    found = finders.find(parts.name)
-    if not isinstance(found, str) or not os.path.isfile(found):
-        raise Http404(f"'{parts.name}' could not be found by the staticfiles finders.")
-    directory, filename = os.path.split(found)
-    return file_responses.for_asgi(
-        request, static.serve(request, filename, document_root=directory)
-    )
+    try:
+        if parts is None:
+            raise Http404("Not a static file path.")
+        refused = _refused(parts.name)
+        if refused:
+            raise Http404(refused)
+        response = staticfiles_views.serve(request, parts.name, insecure=True, **kwargs)
+    except Http404 as exc:
+        return not_found(request, exc)
+    if parts.segment is not None and parts.segment != conf.static_url.segment:
+        response["Cache-Control"] = NO_STORE
+    return file_responses.for_asgi(request, response)
+
+
+def _refused(name: str) -> str | None:
+    """Why the file the finders find for ``name`` is not served, or None.
+
+    Checked before Django's view opens it: a FIFO would block the request.
+    """
+    found = finders.find(name)
+    if not isinstance(found, str):
+        return None  # Django's view says it is not found
+    try:
+        mode = os.stat(found).st_mode
+    except OSError:
+        return f"'{name}' is a broken link."
+    if not (static_folders.is_served_kind(mode) or stat.S_ISDIR(mode)):
+        return f"'{name}' is not a regular file."
+    if not static_folders.Folders(static_folders.finder_folders()).holds(found):
+        return f"'{name}' is a link out of the static folders."
+    return None
+
+
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponseBase:
+    """The 404 Django would answer for ``exc`` (its debug page in DEBUG), never stored."""
+    response = response_for_exception(request, exc)
+    response["Cache-Control"] = NO_STORE
+    return response
 
 
 def _pattern_prefix(static_url: str) -> str:

@@ -10,12 +10,12 @@ its version calls for.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 try:
@@ -26,45 +26,19 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import file_responses, release_serving, version
+from . import file_responses, release_serving, static_folders, version
+from .cache_policy import file_answer, not_found, other_answer
 from .conf import conf
+from .version_policy import Found, Policy
+from .whitenoise_files import CheckedFiles, UnversionedSettings
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
-
-NO_STORE = "no-store"
-# The version policy replaces whitenoise's Cache-Control on these only: its
-# 405 and 416 answers say nothing about the file and keep their own headers.
-_POLICY_STATUSES = frozenset((200, 206, 304))
 
 GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
-class Found(NamedTuple):
-    static_file: Any
-    """whitenoise's prepared file (its headers, encodings and ETag)."""
-    cache_control: str | None
-    """The Cache-Control it is served with; None keeps whitenoise's own."""
-
-
-class _UnversionedSettings:
-    """Settings as whitenoise must see them: STATIC_URL without its segment.
-
-    whitenoise then indexes ``STATIC_ROOT`` under ``/static/`` and keeps its own
-    rules for FORCE_SCRIPT_NAME, absolute URLs and WHITENOISE_STATIC_PREFIX.
-    """
-
-    def __init__(self, wrapped: Any) -> None:
-        self._wrapped = wrapped
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._wrapped, name)
-        if name in ("STATIC_URL", "WHITENOISE_STATIC_PREFIX") and isinstance(value, str):
-            return version.split_url(value).base
-        return value
-
-
-class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
+class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
     ====================================  =============================================
@@ -74,7 +48,7 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
     ``/static/<other version>/css/a.css`` the current file, ``no-store`` (or a 404)
     ``/static/css/a.css``                 the file, whitenoise's own Cache-Control
     a versioned missing file              404, ``no-store``
-    anything else under ``/static/``      the app answers; a 404 gets ``no-store``
+    anything else under ``/static/``      the app answers; errors get ``no-store``
     ====================================  =============================================
     """
 
@@ -88,16 +62,20 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         self.is_async = get_response is not None and iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
-        super().__init__(get_response, settings=_UnversionedSettings(wrapped))
-        # Read once: the request path must not pay for settings lookups.
-        self.mismatch_404 = conf.mismatch == "404"
-        self.segment = conf.static_url.segment
-        self.immutable = conf.immutable_cache_control
+        roots = [getattr(wrapped, name, None) for name in ("STATIC_ROOT", "WHITENOISE_ROOT")]
+        self.folders = static_folders.Folders([*roots, *static_folders.finder_folders()])
+        # Release directories: read before whitenoise indexes their files.
+        self.releases = release_serving.kept() if conf.static_url.segment else None
+        self.own_cache_control: set[str] = set()
+        """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
+        super().__init__(
+            get_response, settings=UnversionedSettings(wrapped, self.own_cache_control)
+        )
+        self.policy = Policy.from_settings(self.static_prefix, self.releases)
+        self.segment = self.policy.segment
         header = conf.header
         self.version_header = (header, self.segment) if header and self.segment else None
         self.prefix_length = len(self.static_prefix)
-        # Release directories: STATIC_ROOT holds one folder per kept version.
-        self.releases = release_serving.kept() if self.segment else None
         self.current_files = self._index_current_version()
 
     def _index_current_version(self) -> dict[str, Found]:
@@ -114,7 +92,7 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
             if not url.startswith(folder):
                 continue  # WHITENOISE_ROOT files keep whitenoise's own handling
             path = f"{self.segment}/{url[len(folder) :]}"
-            parts = version.split_path(path)
+            parts = self.split(path)
             found = None if parts is None else self.find_static(parts.segment, parts.name)
             if found is not None:
                 index[self.static_prefix + path] = found
@@ -153,83 +131,64 @@ class VersionedWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         path = request.path_info
         if not path.startswith(self.static_prefix):
             # whitenoise's own files outside the static base (WHITENOISE_ROOT).
-            static_file = self.find_file(path) if self.autorefresh else self.files.get(path)
-            return None if static_file is None else self._stamp(serve(static_file, request))
-        parts = version.split_path(path[self.prefix_length :])
+            static_file = self.whitenoise_file(path)
+            if static_file is None:
+                return None
+            return self._stamp(file_answer(serve(static_file, request), None))
+        parts = self.split(path[self.prefix_length :])
         if parts is not None:
             found = self.find_static(parts.segment, parts.name)
             if found is not None:
                 response = self.respond(found, request, serve)
                 return response if parts.segment == self.segment else self._stamp(response)
             if parts.segment is not None:
-                return self._stamp(self.not_found())
+                return self._stamp(not_found())
         # Unversioned misses and unsafe paths go to the app, as with plain
         # whitenoise (a base of "/" shares its paths with views).
         return None
 
+    def split(self, path: str) -> version.StaticPath | None:
+        """``version.split_path``, and with WHITENOISE_INDEX_FILE a directory's path too.
+
+        ``'<v>/docs/'`` -> ``StaticPath('<v>', 'docs/')``: whitenoise indexes the
+        index file of ``docs/`` under the directory's URL.
+        """
+        index = self.index_file
+        if index is None or (path and not path.endswith("/")):
+            return version.split_path(path)
+        parts = version.split_path(path + index)
+        return None if parts is None else parts._replace(name=parts.name[: -len(index)])
+
     def app_answered(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        """The app's response as it leaves: a 404 under the static base is never cached."""
-        if (
-            response.status_code == 404
-            and request.path_info.startswith(self.static_prefix)
-            and not response.has_header("Cache-Control")
-        ):
-            response["Cache-Control"] = NO_STORE
-        return self._stamp(response)
+        """The app's response as it leaves: an error under the static base is never cached."""
+        return self._stamp(other_answer(response, request.path_info, self.static_prefix))
 
     def find_static(self, segment: str | None, name: str) -> Found | None:
         """Which file answers ``name`` under ``segment`` (None: unversioned), and how cached.
 
-        ``name`` has passed ``version.split_path``: a safe relative file path.
+        ``name`` has passed ``split``: a safe relative path.
         """
-        if self.releases is not None:
-            return self.find_release(self.releases, segment, name)
-        if segment is None:
-            cache_control = None
-        elif segment == self.segment:
-            cache_control = self.immutable
-        elif self.mismatch_404:
+        located = self.policy.locate(segment, name)
+        if located is None:
             return None
-        else:
-            cache_control = NO_STORE
-        url = self.static_prefix + name
-        static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
-        return None if static_file is None else Found(static_file, cache_control)
-
-    def find_release(
-        self, releases: release_serving.Kept, segment: str | None, name: str
-    ) -> Found | None:
-        """``find_static`` with release directories: a kept version from its own folder.
-
-        Only a complete release is cached as immutable, the current one included.
-        """
-        folder, cache_control = releases.current, None
-        if segment == releases.current:
-            complete = segment in releases.versions
-            cache_control = self.immutable if complete else NO_STORE
-        elif segment is not None and releases.serves(segment):
-            folder, cache_control = segment, self.immutable
-        elif segment is not None and self.mismatch_404:
+        static_file = self.whitenoise_file(located.url)
+        if static_file is None:
             return None
-        elif segment is not None:
-            cache_control = NO_STORE
-        url = f"{self.static_prefix}{folder}/{name}"
-        static_file = self.find_file(url) if self.autorefresh else self.files.get(url)
-        return None if static_file is None else Found(static_file, cache_control)
+        cache_control = located.cache_control
+        if cache_control == self.policy.immutable and located.url in self.own_cache_control:
+            cache_control = None  # WHITENOISE_ADD_HEADERS_FUNCTION chose its own
+        return Found(static_file, cache_control)
+
+    def complete(self, path: str, size: int) -> bool:
+        return self.releases is None or self.releases.as_collected(path, size)
+
+    def whitenoise_file(self, url: str) -> Any:
+        """whitenoise's file (or redirect) for ``url``, or None."""
+        return self.find_file(url) if self.autorefresh else self.files.get(url)
 
     def respond(self, found: Found, request: HttpRequest, serve: Serve) -> HttpResponseBase:
         """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
-        response: HttpResponseBase = serve(found.static_file, request)
-        if found.cache_control is not None and response.status_code in _POLICY_STATUSES:
-            response["Cache-Control"] = found.cache_control
-        return response
-
-    @staticmethod
-    def not_found() -> HttpResponse:
-        """The 404 of a versioned URL: no cache may keep it (a later deploy may add the file)."""
-        response = HttpResponseNotFound(b"Not Found", content_type="text/plain; charset=utf-8")
-        response["Cache-Control"] = NO_STORE
-        return response
+        return file_answer(serve(found.static_file, request), found.cache_control)
 
     def _stamp(self, response: HttpResponseBase) -> HttpResponseBase:
         # Not on files of the current version: their URL names it already, and

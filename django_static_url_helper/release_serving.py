@@ -2,13 +2,16 @@
 
 A version is kept when its release is complete (its marker exists). whitenoise
 and the nginx block read this once, at start or when the block is rendered; a
-version pruned later is checked again before it is served.
+version pruned later is checked again before it is served. The middleware
+serves a kept release's file only as its collect recorded it in the marker
+(same name, same size): a file cut short, grown or added since is a 404.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import NamedTuple, cast
 
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -27,10 +30,30 @@ class Kept(NamedTuple):
     versions: frozenset[str]
     """Complete versions when this was read, the current one among them if complete."""
 
+    sizes: Mapping[str, Mapping[str, int]]
+    """For each kept version, the size its collect recorded of each of its files."""
+
     def serves(self, segment: str) -> bool:
         """True while ``segment`` is kept: complete when read, and not pruned since."""
         marker = release_tree.marker_path(self.root, segment)
         return segment in self.versions and os.path.isfile(marker)
+
+    def as_collected(self, path: str, size: int) -> bool:
+        """False when ``path``, in a kept version's folder, is not as its collect recorded it.
+
+        Files outside the kept versions' folders are not judged here: an
+        incomplete version has no record, and its files are never cached.
+        """
+        segment, _, name = path.removeprefix(self.root + os.sep).partition(os.sep)
+        recorded = self.sizes.get(segment) if name else None
+        if recorded is None:
+            return True
+        expected = recorded.get(name.replace(os.sep, "/"))
+        if expected == size:
+            return True
+        why = "not among" if expected is None else f"{size} bytes, not the {expected} recorded in"
+        logger.warning("Not serving %s: %s the files of release %s.", path, why, segment)
+        return False
 
 
 def kept() -> Kept | None:
@@ -42,8 +65,12 @@ def kept() -> Kept | None:
     if not releases.is_local(storage) or segment is None:
         return None
     root = storage.release_root
-    complete = (release.segment for release in release_tree.releases(storage, complete_only=True))
-    found = Kept(root, segment, frozenset(complete))
+    sizes = {}
+    for release in release_tree.releases(storage, complete_only=True):
+        marker = release_tree.read_marker(storage, release.segment)
+        if marker is not None:  # else pruned in the meantime
+            sizes[release.segment] = marker["files"]
+    found = Kept(root, segment, frozenset(sizes), sizes)
     if segment not in found.versions:
         logger.warning(
             "STATIC_URL carries version %s, which is not a complete release in %s: "

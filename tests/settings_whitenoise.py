@@ -28,6 +28,7 @@ STATIC_ROOT = os.environ.get("WN_STATIC_ROOT", "")
 STATIC_URL = os.environ.get("WN_STATIC_URL", "/static/3fa9c1e2b7d4/")
 FORCE_SCRIPT_NAME = os.environ.get("WN_SCRIPT_NAME") or None
 STATIC_VERSION_MISMATCH = os.environ.get("WN_MISMATCH", "no-store")
+WHITENOISE_INDEX_FILE = os.environ.get("WN_INDEX_FILE") == "1"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

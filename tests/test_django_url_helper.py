@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
-from django.urls import clear_url_caches
+from django.http import Http404
+from django.test import Client, RequestFactory
+from django.urls import clear_url_caches, re_path
 
-from django_static_url_helper.django_url_helper import staticfiles_dynamicurlpatterns
+from django_static_url_helper.django_url_helper import serve, staticfiles_dynamicurlpatterns
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -102,7 +103,28 @@ def test_real_folders_with_hex_names_resolve_to_the_right_file(
     ],
 )
 def test_never_serves_outside_the_static_folders_nor_directories(client: Client, url: str) -> None:
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_current_file_under_another_version_is_not_stored(client: Client) -> None:
+    older = client.get(f"/static/{OLDER}/css/site.css")
+    older.close()
+    assert (older.status_code, older.headers["Cache-Control"]) == (200, "no-store")
+    since = older.headers["Last-Modified"]
+    again = client.get(f"/static/{OLDER}/css/site.css", headers={"If-Modified-Since": since})
+    assert (again.status_code, again.headers["Cache-Control"]) == (304, "no-store")
+    for url in (f"/static/{CURRENT}/css/site.css", "/static/css/site.css"):
+        response = client.get(url)
+        response.close()
+        assert "Cache-Control" not in response.headers, url
+
+
+def test_a_404_keeps_the_debug_page_of_django(client: Client) -> None:
+    response = client.get("/static/missing.css")
+    assert response.status_code == 404
+    assert b"could not be found" in response.content
 
 
 @pytest.fixture
@@ -150,3 +172,40 @@ def test_sub_path_deployment_with_force_script_name(
     response = client.get(f"/static/{CURRENT}/css/site.css", SCRIPT_NAME="/app")
     response.close()
     assert response.status_code == 200
+
+
+def test_serve_is_a_404_outside_debug_as_django_static_view(settings: Settings) -> None:
+    settings.DEBUG = False
+    request = RequestFactory().get(f"/static/{CURRENT}/css/site.css")
+    with pytest.raises(Http404):
+        serve(request, f"{CURRENT}/css/site.css")
+
+
+def test_serve_takes_insecure_as_django_static_view(settings: Settings) -> None:
+    settings.DEBUG = False
+    request = RequestFactory().get(f"/static/{OLDER}/css/site.css")
+    response = serve(request, f"{OLDER}/css/site.css", insecure=True)
+    response.close()
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-store")
+
+
+def test_serve_mounted_directly_outside_debug_serves_nothing(
+    client: Client, settings: Settings
+) -> None:
+    import sys
+    import types
+
+    module = types.ModuleType("mounted_urls")
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        re_path(r"^static/(?P<path>.*)$", serve),
+        re_path(r"^insecure/(?P<path>.*)$", serve, {"insecure": True}),
+    ]
+    sys.modules["mounted_urls"] = module
+    settings.ROOT_URLCONF = "mounted_urls"
+    settings.DEBUG = False
+    clear_url_caches()
+    try:
+        assert client.get(f"/static/{CURRENT}/css/site.css").status_code == 404
+        assert body(client, f"/insecure/{CURRENT}/css/site.css").startswith(b"h1")
+    finally:
+        clear_url_caches()

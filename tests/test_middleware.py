@@ -9,8 +9,9 @@ from typing import Any
 import brotli
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, HttpResponseNotFound
 from django.http.response import HttpResponseBase
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from tests.collected import (
@@ -179,10 +180,12 @@ def test_range_request_under_the_current_version(header: str, start: int, end: i
     assert response.headers["Cache-Control"] == IMMUTABLE
 
 
-def test_unsatisfiable_range_is_416_as_in_plain_whitenoise() -> None:
-    response, _ = get(f"/static/{CURRENT}/css/big.css", HTTP_RANGE=f"bytes={len(BIG) + 5}-")
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_unsatisfiable_range_is_416_no_cache_keeps(prefix: str) -> None:
+    response, _ = get(f"{prefix}css/big.css", HTTP_RANGE=f"bytes={len(BIG) + 5}-")
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{len(BIG)}"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_if_none_match_is_304_and_stays_immutable() -> None:
@@ -218,11 +221,66 @@ def test_head_has_the_headers_of_get_and_no_body() -> None:
     assert response.headers["Cache-Control"] == IMMUTABLE
 
 
-def test_post_is_405_as_in_plain_whitenoise() -> None:
-    response, _ = get(f"/static/{CURRENT}/css/site.css", method="post")
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_post_is_405_no_cache_keeps(prefix: str) -> None:
+    response, _ = get(f"{prefix}css/site.css", method="post")
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
-    assert "immutable" not in response.headers.get("Cache-Control", "")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_whitenoise_root_errors_are_not_stored(settings: Any, tmp_path: Path) -> None:
+    (tmp_path / "robots.txt").write_bytes(b"User-agent: *\n")
+    settings.WHITENOISE_ROOT = str(tmp_path)
+    response, _ = get("/robots.txt", method="post")
+    assert (response.status_code, response.headers["Cache-Control"]) == (405, "no-store")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"//static/{CURRENT}/css/site.css",
+        f"/./static/{CURRENT}/css/site.css",
+        "/static/../static/css/site.css",
+        "/static",
+    ],
+)
+def test_app_404s_of_paths_whitenoise_hands_on_are_not_stored(path: str) -> None:
+    # The test client would parse "//static" as a host: build the request by hand.
+    request = RequestFactory().get("/")
+    request.path_info = request.path = path
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponseNotFound())
+    response = middleware(request)
+    assert isinstance(response, HttpResponseBase)
+    assert (response.status_code, response.headers["Cache-Control"]) == (404, "no-store")
+
+
+@pytest.mark.parametrize(
+    ("status", "path"), [(302, "/static/somewhere"), (500, "/static/x"), (400, "//static/x")]
+)
+def test_app_errors_and_redirects_under_the_static_base_are_not_stored(
+    status: int, path: str
+) -> None:
+    request = RequestFactory().get("/")
+    request.path_info = request.path = path
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse(status=status))
+    response = middleware(request)
+    assert isinstance(response, HttpResponseBase)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_app_answers_outside_the_static_base_keep_their_headers() -> None:
+    request = RequestFactory().get("/login/")
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse(status=302))
+    response = middleware(request)
+    assert isinstance(response, HttpResponseBase)
+    assert "Cache-Control" not in response.headers
+    own = VersionedWhiteNoiseMiddleware(
+        lambda request: HttpResponse(status=404, headers={"Cache-Control": "max-age=5"})
+    )
+    answer = own(RequestFactory().get("/static/missing.css"))
+    assert isinstance(answer, HttpResponseBase)
+    assert answer.headers["Cache-Control"] == "max-age=5"
 
 
 def test_hex_named_folders_are_folders_not_versions() -> None:

@@ -102,9 +102,11 @@ def test_range_is_206_with_the_slice() -> None:
     assert response.headers["Cache-Control"] == IMMUTABLE
 
 
-def test_unsatisfiable_range_is_416_with_an_async_empty_body() -> None:
-    response, body = get(f"/static/{CURRENT}/css/big.css", range="bytes=99999999-")
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_unsatisfiable_range_is_416_with_an_async_empty_body_no_cache_keeps(prefix: str) -> None:
+    response, body = get(f"{prefix}css/big.css", range="bytes=99999999-")
     assert (response.status_code, body) == (416, b"")
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_if_none_match_is_304_with_no_body() -> None:
@@ -120,9 +122,11 @@ def test_head_has_the_headers_of_get_and_no_body() -> None:
     assert response.headers["Content-Length"] == str(len(BIG))
 
 
-def test_post_is_405() -> None:
-    response, _ = get(f"/static/{CURRENT}/css/site.css", method="post")
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_post_is_405_no_cache_keeps(prefix: str) -> None:
+    response, _ = get(f"{prefix}css/site.css", method="post")
     assert response.status_code == 405
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("url", [f"/static/{CURRENT}/css/missing.css", "/static/missing.css"])

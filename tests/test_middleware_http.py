@@ -25,6 +25,7 @@ from tests.collected import (
 )
 
 pytestmark = pytest.mark.server
+DOCS = b"<h1>docs</h1>\n"
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,23 @@ def cdn_server(
     )
 
 
+@pytest.fixture(scope="module")
+def index_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    root = collect(tmp_path_factory.mktemp("wn-index"))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.html").write_bytes(DOCS)
+    yield from app_server(kind, root, tmp_path_factory.mktemp("log"), WN_INDEX_FILE="1")
+
+
+@pytest.fixture(scope="module")
+def linked_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    root = collect(tmp_path_factory.mktemp("wn-links"))
+    (root / "css" / "leak.css").symlink_to(root.parent / "outside.txt")
+    (root / "css" / "alias.css").symlink_to("site.css")
+    (root / "loop").symlink_to(".")
+    yield from app_server(kind, root, tmp_path_factory.mktemp("log"))
+
+
 def test_current_version_is_immutable(server: int) -> None:
     response = servers.request(server, f"/static/{CURRENT}/css/site.css")
     assert (response.status, response.body) == (200, CSS)
@@ -128,6 +146,29 @@ def test_traversal_dotfiles_and_directories_never_reach_a_file(server: int, path
     assert response.header("Cache-Control") == "no-store"
     assert OUTSIDE not in response.body
     assert DOTFILE not in response.body
+
+
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_unsatisfiable_range_is_416_no_cache_keeps(server: int, prefix: str) -> None:
+    response = servers.request(server, f"{prefix}css/big.css", headers={"Range": "bytes=99999999-"})
+    assert response.status == 416
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_other_methods_are_405_no_cache_keeps(server: int, method: str) -> None:
+    response = servers.request(server, f"/static/{CURRENT}/css/site.css", method=method)
+    assert response.status == 405
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize(
+    "path", [f"//static/{CURRENT}/css/site.css", f"/./static/{CURRENT}/css/site.css"]
+)
+def test_paths_whitenoise_hands_to_the_app_404_no_cache_keeps(server: int, path: str) -> None:
+    response = servers.request(server, path)
+    assert response.status == 404
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
 
 
 def test_gzip_variant_under_the_current_version(server: int) -> None:
@@ -226,3 +267,29 @@ def test_demo_assets_are_immutable_under_the_current_version(demo: int) -> None:
         # The demo page asks for each asset with HEAD and shows its Cache-Control.
         response = servers.request(demo, url, method="HEAD")
         assert (response.status, response.header("Cache-Control")) == (200, IMMUTABLE)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "cache_control"),
+    [(f"/static/{CURRENT}/", IMMUTABLE), (f"/static/{OLDER}/", "no-store"), ("/static/", None)],
+)
+def test_index_files_are_served_under_every_version(
+    index_server: int, prefix: str, cache_control: str | None
+) -> None:
+    response = servers.request(index_server, f"{prefix}docs/")
+    assert (response.status, response.body) == (200, DOCS)
+    if cache_control is not None:
+        assert response.headers.get_all("Cache-Control") == [cache_control]
+    for path, location in (("docs/index.html", "./"), ("docs", "docs/")):
+        redirect = servers.request(index_server, prefix + path)
+        assert (redirect.status, redirect.header("Location")) == (302, location)
+        assert redirect.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("prefix", [f"/static/{CURRENT}/", f"/static/{OLDER}/", "/static/"])
+def test_links_out_of_the_static_folders_are_never_served(linked_server: int, prefix: str) -> None:
+    leak = servers.request(linked_server, f"{prefix}css/leak.css")
+    assert (leak.status, leak.headers.get_all("Cache-Control")) == (404, ["no-store"])
+    assert OUTSIDE not in leak.body
+    alias = servers.request(linked_server, f"{prefix}css/alias.css")
+    assert (alias.status, alias.body) == (200, CSS)

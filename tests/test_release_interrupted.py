@@ -71,6 +71,8 @@ class Killed(NamedTuple):
     small: Path
     names: list[str]
     """Files the killed collect wrote that r1 has too (with other bytes)."""
+    truncated: str
+    """A file the killed collect left empty, as a kill in the middle of its write does."""
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +95,10 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
     kill_half_way(root, big, "r2")
     half = read_tree(root / segment("r2"))
     names = sorted(set(half) & set(read_tree(small)))
-    assert names, "the killed collect wrote none of r1's names"
-    return Killed(root, big, small, names)
+    assert len(names) > 1, "the killed collect wrote too few of r1's names"
+    truncated = sorted(set(half) - set(names))[0]
+    (root / segment("r2") / truncated).write_bytes(b"")
+    return Killed(root, big, small, names, truncated)
 
 
 def app_server(kind: str, killed: Killed, release_id: str, log: Path) -> Iterator[int]:
@@ -147,21 +151,64 @@ def test_a_server_started_on_a_killed_release_never_caches_it(killed: Killed, on
     response = servers.request(on_r2, f"/static/{segment('r2')}/{name}")
     assert response.status == 200
     assert response.header("Cache-Control") == "no-store"
+    for path in (f"/static/{segment('r2')}/{killed.truncated}", f"/static/{killed.truncated}"):
+        empty = servers.request(on_r2, path)
+        assert (empty.status, empty.body) == (200, b"")  # no marker: nothing says it is short
+        assert empty.headers.get_all("Cache-Control") == ["no-store"], path
+    unversioned = servers.request(on_r2, f"/static/{name}")
+    assert unversioned.headers.get_all("Cache-Control") == ["no-store"]
     response = servers.request(on_r2, f"/static/{segment('r1')}/{name}")
     assert response.body == (killed.small / name).read_bytes()
     assert response.header("Cache-Control") == IMMUTABLE
 
 
-def test_the_next_collect_completes_the_killed_release(
-    killed: Killed, tmp_path: Path, settings: Settings
-) -> None:
-    root = tmp_path / "static-root"
+class Completed(NamedTuple):
+    root: Path
+    out: str
+    """What the completing collect printed."""
+
+
+@pytest.fixture(scope="module")
+def completed(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Completed:
+    root = tmp_path_factory.mktemp("completed") / "static-root"
     shutil.copytree(killed.root, root)
-    settings.STORAGES = RELEASE_STORAGES
-    settings.STATIC_ROOT = root
-    settings.STATICFILES_DIRS = [killed.big]
-    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r2", KEY)
-    out = collect()
-    assert f"Release {segment('r2')} is complete." in out
-    assert "unmodified" in out  # what the killed run had fully written is kept
-    assert read_tree(root / segment("r2")) == read_tree(killed.big)
+    with override_settings(
+        STORAGES=RELEASE_STORAGES,
+        STATIC_ROOT=root,
+        STATICFILES_DIRS=[killed.big],
+        STATIC_URL=url_helper.get_static_url_release("/static/", "r2", KEY),
+    ):
+        out = collect()
+    return Completed(root, out)
+
+
+def test_the_next_collect_completes_the_killed_release(
+    killed: Killed, completed: Completed
+) -> None:
+    assert f"Release {segment('r2')} is complete." in completed.out
+    assert "unmodified" in completed.out  # what the killed run had fully written is kept
+    assert read_tree(completed.root / segment("r2")) == read_tree(killed.big)
+
+
+@pytest.fixture(scope="module")
+def on_damaged(
+    kind: str, killed: Killed, completed: Completed, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
+    """r2, complete, with ``killed.names[0]`` cut short after its collect (a full disk)."""
+    damaged = tmp_path_factory.mktemp("damaged") / "static-root"
+    shutil.copytree(completed.root, damaged)
+    (damaged / segment("r2") / killed.names[0]).write_bytes(b"")
+    log = tmp_path_factory.mktemp("damaged-log") / f"{kind}.log"
+    yield from app_server(kind, killed._replace(root=damaged), "r2", log)
+
+
+def test_a_file_cut_short_after_its_collect_is_never_served(
+    killed: Killed, on_damaged: int
+) -> None:
+    name = killed.names[0]
+    for path in (f"/static/{segment('r2')}/{name}", f"/static/{name}"):
+        response = servers.request(on_damaged, path)
+        assert response.status == 404, path
+        assert response.headers.get_all("Cache-Control") == ["no-store"], path
+    other = servers.request(on_damaged, f"/static/{segment('r2')}/{killed.names[1]}")
+    assert (other.status, other.header("Cache-Control")) == (200, IMMUTABLE)

@@ -165,3 +165,61 @@ def test_an_older_current_release_still_serves_the_newer_one(site: Site) -> None
     response = site.get(f"/static/{site.two}/css/site.css", current=site.one)
     assert body(response) == RELEASE_B["css/site.css"]
     assert response["Cache-Control"] == IMMUTABLE
+
+
+@pytest.mark.parametrize("autorefresh", [False, True])
+def test_index_files_of_a_kept_release_come_from_its_own_folder(
+    settings: Settings, tmp_path: Path, autorefresh: bool
+) -> None:
+    settings.WHITENOISE_AUTOREFRESH = autorefresh
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.urls_whitenoise"
+    settings.MIDDLEWARE = MIDDLEWARE
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "static-root"
+    settings.WHITENOISE_INDEX_FILE = True
+    segments = {}
+    for release_id in ("r1", "r2"):
+        docs = {"docs/index.html": f"<h1>{release_id}</h1>".encode()}
+        settings.STATICFILES_DIRS = [make_tree(tmp_path / release_id, docs)]
+        settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id, KEY)
+        segments[release_id] = str(version.split_url(settings.STATIC_URL).segment)
+        collect()
+    for release_id, segment in segments.items():
+        response = read(Client().get(f"/static/{segment}/docs/"))
+        assert (response.status_code, body(response)) == (200, f"<h1>{release_id}</h1>".encode())
+        assert response["Cache-Control"] == IMMUTABLE
+        redirect = read(Client().get(f"/static/{segment}/docs"))
+        assert (redirect.status_code, redirect["Location"]) == (302, "docs/")
+        assert redirect["Cache-Control"] == "no-store"
+    unversioned = read(Client().get("/static/docs/"))
+    assert body(unversioned) == b"<h1>r2</h1>"
+
+
+@pytest.mark.parametrize("autorefresh", [False, True])
+def test_no_url_of_an_incomplete_current_release_is_cached(site: Site, autorefresh: bool) -> None:
+    site.settings.WHITENOISE_AUTOREFRESH = autorefresh
+    for path in (f"/static/{site.half}/css/site.css", "/static/css/site.css"):
+        response = site.get(path, current=site.half)
+        assert body(response) == b"body { col"
+        assert response["Cache-Control"] == "no-store", path
+
+
+@pytest.mark.parametrize("autorefresh", [False, True])
+@pytest.mark.parametrize("change", ["truncated", "grown", "added after the collect"])
+def test_a_file_unlike_what_its_collect_recorded_is_never_served(
+    site: Site, autorefresh: bool, change: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.settings.WHITENOISE_AUTOREFRESH = autorefresh
+    name = "css/extra.css" if change == "added after the collect" else "css/site.css"
+    path = site.root / site.two / name
+    path.write_bytes(b"" if change == "truncated" else RELEASE_B["css/site.css"] + b"/* more */")
+    for url in (f"/static/{site.two}/{name}", f"/static/{name}"):
+        response = site.get(url)  # r2 is current
+        assert response.status_code == 404, url
+        assert response["Cache-Control"] == "no-store"
+    kept = site.get(f"/static/{site.two}/{name}", current=site.one)  # r2 kept, r1 current
+    assert (kept.status_code, kept["Cache-Control"]) == (404, "no-store")
+    assert f"Not serving {path}" in caplog.text
+    # The rest of the release is served as before.
+    assert site.get(f"/static/{site.two}/js/app.js")["Cache-Control"] == IMMUTABLE

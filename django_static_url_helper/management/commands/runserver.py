@@ -55,8 +55,9 @@ class _EveryVersion(StaticFilesHandlerMixin):
         return version.split_url(super().get_base_url()).base
 
     def serve(self, request: HttpRequest) -> HttpResponseBase:  # type: ignore[override]
-        # Http404 (bad shape, traversal, missing file) becomes a 404 in get_response.
-        return serve(request, request.path[len(self.base_url.path) :])
+        # Installed only with DEBUG or --insecure, so insecure=True, as Django's
+        # own handler passes. Http404 becomes a 404 in get_response.
+        return serve(request, request.path[len(self.base_url.path) :], insecure=True)
 
 
 # The ignores match django-stubs' own on the classes they extend (load_middleware).
