@@ -5,15 +5,15 @@ time into a temporary folder, its settings module gets our middleware (and,
 in the second run, a versioned STATIC_URL), and pytest runs them in a
 subprocess against the installed whitenoise and this checkout's package.
 
-whitenoise's wheel has no tests and its sdist lacks their support files
-(``tests/utils.py``, ``tests/test_files/``), so the source comes from, in order:
+whitenoise's wheel has no tests, so the source comes from, in order:
 
 1. ``WHITENOISE_SOURCE``: a whitenoise source tree, or its git directory (the
-   tag of the installed version is read from it);
-2. a shallow clone of that tag from GitHub;
-3. the installed version's sdist from PyPI, when it holds the whole suite.
+   tag of the installed version is read from it), with its own support files;
+2. the installed version's sdist from PyPI. It lacks the support files the
+   tests import (``tests/utils.py``, the settings, ``tests/test_files/``):
+   ``tests/whitenoise_harness.py`` writes this project's own versions of them.
 
-Without any of them the tests skip, saying so (a failure under ``CI=true``).
+Without either the tests skip, saying so (a failure under ``CI=true``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 import django_static_url_helper
+from tests import whitenoise_harness
 
 pytestmark = pytest.mark.server
 
@@ -38,7 +39,6 @@ OURS = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
 SUITE = "tests/test_django_whitenoise.py"
 NEEDED = (SUITE, "tests/utils.py", "tests/conftest.py", "tests/django_settings.py")
 VERSION = metadata.version("whitenoise")
-REPOSITORY = "https://github.com/evansd/whitenoise.git"
 CURRENT = "3fa9c1e2b7d4"
 PROJECT = Path(django_static_url_helper.__file__).resolve().parent.parent
 
@@ -82,15 +82,6 @@ def _from_git(git_dir: Path, into: Path) -> Path | None:
     return into
 
 
-def _from_github(into: Path) -> Path | None:
-    clone = ["git", "clone", "--quiet", "--depth=1", f"--branch={VERSION}", REPOSITORY, str(into)]
-    try:
-        done = subprocess.run(clone, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return into if done.returncode == 0 else None
-
-
 def _from_pypi(into: Path) -> Path | None:
     into.mkdir()
     download = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
@@ -104,7 +95,10 @@ def _from_pypi(into: Path) -> Path | None:
         return None
     with tarfile.open(sdists[0]) as sdist:
         sdist.extractall(into, filter="data")
-    return next((tree for tree in into.iterdir() if tree.is_dir()), None)
+    tree = next((tree for tree in into.iterdir() if tree.is_dir()), None)
+    if tree is None or not (tree / SUITE).is_file():
+        return None
+    return whitenoise_harness.complete(tree)
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +118,10 @@ def whitenoise_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if found is not None and _complete(found):
             return found
         tried.append(f"WHITENOISE_SOURCE={given} has no whole test suite of {VERSION}")
-    for name, fetch in (("a clone from GitHub", _from_github), ("the sdist from PyPI", _from_pypi)):
-        found = fetch(tmp / name.replace(" ", "-"))
-        if found is not None and _complete(found):
-            return found
-        why = "could not be fetched" if found is None else "lacks the suite's support files"
-        tried.append(f"{name} of whitenoise {VERSION} {why}")
+    found = _from_pypi(tmp / "sdist")
+    if found is not None and _complete(found):
+        return found
+    tried.append(f"the sdist of whitenoise {VERSION} could not be fetched from PyPI")
     pytest.skip(
         "whitenoise's test suite is not available: "
         + "; ".join(tried)
