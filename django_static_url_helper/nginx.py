@@ -25,6 +25,13 @@ from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch
 
 TEMPLATE = "nginx.conf.template"
 NOT_FOUND_LOCATION = "@static_url_not_found"
+# Errors that keep their status (with "no-store"): a method, a precondition, a
+# body too large, a file nginx cannot open, the server's auth or rate limits.
+ERROR_LOCATION = "@static_url_error"
+ERROR_STATUSES = "400 401 405 412 413 429 500 503"
+# A Range header that may not fit the file, so that nginx may answer 416: any
+# but one range from byte 0 (an 18-digit end cannot overflow).
+RANGE_PATTERN = r"^(?!bytes=0-[0-9]{0,18}$)."
 # Other versions are rewritten below this folder of the base. A dot-folder can
 # never be a static file's path: the block refuses those.
 MISMATCH_FOLDER = ".version-mismatch/"
@@ -90,6 +97,9 @@ def render(block: Block) -> str:
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
         "not_found": NOT_FOUND_LOCATION,
+        "error": ERROR_LOCATION,
+        "error_statuses": ERROR_STATUSES,
+        "range_re": f'"{RANGE_PATTERN}"',
         # Strings: the template engine would localize numbers ("31,536,000").
         "max_age": str(max_age),
         "immutable_cache_control": immutable_cache_control(max_age),
