@@ -25,10 +25,6 @@ from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch
 
 TEMPLATE = "nginx.conf.template"
 NOT_FOUND_LOCATION = "@static_url_not_found"
-# Errors that keep their status (with "no-store"): a method, a precondition, a
-# body too large, a file nginx cannot open, the server's auth or rate limits.
-ERROR_LOCATION = "@static_url_error"
-ERROR_STATUSES = "400 401 405 412 413 429 500 503"
 # A Range header that may not fit the file, so that nginx may answer 416: any
 # but one range from byte 0 (an 18-digit end cannot overflow).
 RANGE_PATTERN = r"^(?!bytes=0-[0-9]{0,18}$)."
@@ -91,14 +87,15 @@ def render(block: Block) -> str:
         "segment_re": version.SEGMENT_PATTERN,
         "current": block.current,
         "root": root,
+        "symlinks_from": nginx_values.quoted_path(
+            f"from={block.root}", "STATIC_ROOT", directory=True
+        ),
         "versions": versions,
         "releases": block.releases is not None,
         "mismatch": mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
         "not_found": NOT_FOUND_LOCATION,
-        "error": ERROR_LOCATION,
-        "error_statuses": ERROR_STATUSES,
         "range_re": f'"{RANGE_PATTERN}"',
         # Strings: the template engine would localize numbers ("31,536,000").
         "max_age": str(max_age),
@@ -181,10 +178,12 @@ def block_from_settings(
             f"that host pulls {parts.path!r} from, pass --origin."
         )
     kept = release_serving.kept()
+    root = kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT))
+    nginx_values.refuse_symlinks(root)
     return Block(
         releases=None if kept is None else tuple(sorted(kept.versions)),
         base=parts.path,
-        root=kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT)),
+        root=root,
         current=segment,
         mismatch=conf.mismatch,
         max_age=conf.immutable_max_age,

@@ -165,3 +165,14 @@ def test_a_kept_release_keeps_its_policy_for_a_range_from_the_first_byte(
     response = servers.request(site.port, path, headers={"Range": "bytes=0-3"})
     assert response.status == 206
     assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+
+
+def test_the_block_refuses_a_symlink_in_a_release_folder(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_bytes(b"secret")
+    link = site.root / site.one / "css" / "secret.css"
+    link.symlink_to(tmp_path / "secret.txt")
+    try:
+        with pytest.raises(CommandError, match=f"follow: {site.one}/css/secret.css\\."):
+            render(site.root, "r2")
+    finally:
+        link.unlink()
