@@ -146,7 +146,7 @@ def test_a_ranged_request_for_no_file_is_a_404_no_cache_keeps(
     assert_not_stored(get(site.main, kind[0] + path, Range="bytes=5-"), 404)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PROPFIND"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"])
 def test_a_method_other_than_get_or_head_is_a_405_no_cache_keeps(
     site: Site, kind: tuple[str, str], method: str
 ) -> None:
@@ -218,3 +218,17 @@ def test_the_servers_expires_does_not_change_the_policy(
     assert response.header("Expires") is None
     assert response.header("ETag") is None  # the server's "etag off" holds
     assert_not_stored(get(site.expiring, kind[0] + "missing.css"), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("TRACE", "css/site.css", 405), ("GET", "a" * 9000, 414)],
+)
+def test_what_nginx_refuses_before_choosing_a_location_is_the_servers_to_answer(
+    site: Site, method: str, path: str, status: int
+) -> None:
+    # The limit of the block, as docs/serving-nginx.rst says: none of its headers.
+    response = get(site.main, f"/static/{CURRENT}/{path}", method)
+    assert response.status == status
+    assert response.header("Cache-Control") is None
+    assert response.header("X-Static-Version") is None
