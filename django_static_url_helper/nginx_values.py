@@ -80,16 +80,22 @@ def refuse_symlinks(root: str, shown: int = 3) -> None:
     """Refuse a STATIC_ROOT holding a symlink: nginx would follow it, wherever it points.
 
     Refusing them at each request (``disable_symlinks``) costs nginx about a
-    quarter of its CPU time per request, so the block leaves that to the server
+    quarter more CPU time per request, so the block leaves that to the server
     and this check runs each time the block is rendered.
     """
     links: list[str] = []
     folders = [root]
     while folders:
+        folder = folders.pop()
         try:
-            entries = list(os.scandir(folders.pop()))
+            entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError):
             continue  # Nothing collected yet: nothing nginx could follow.
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"Cannot list {folder} to check STATIC_ROOT for symlinks "
+                f"({error.strerror}). Make it readable, then render the block again."
+            ) from None
         for entry in entries:
             if entry.is_symlink():
                 links.append(os.path.relpath(entry.path, root))

@@ -11,6 +11,7 @@ STATIC_ROOT itself and the folders above it may be symlinks.
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,6 +122,23 @@ def test_the_command_names_at_most_a_few_symlinks(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match=r"holds 5 symlinks.*\(and 2 more\)") as raised:
         render(STATIC_ROOT=root)
     assert "collectstatic without --link" in str(raised.value)
+
+
+def test_a_folder_the_check_cannot_list_is_a_command_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "static-root"
+    shutil.copytree(SOURCE, root)
+    scandir = os.scandir
+
+    def refuse_css(path: str) -> object:
+        if path.endswith("css"):
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse_css)
+    with pytest.raises(CommandError, match=r"Cannot list .*css to check .* \(Permission denied\)"):
+        render(STATIC_ROOT=root)
 
 
 def test_static_root_may_itself_be_reached_through_a_symlink(
