@@ -25,6 +25,9 @@ from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch
 
 TEMPLATE = "nginx.conf.template"
 NOT_FOUND_LOCATION = "@static_url_not_found"
+# A Range header that may not fit the file, so that nginx may answer 416: any
+# but one range from byte 0 (an 18-digit end cannot overflow).
+RANGE_PATTERN = r"^(?!bytes=0-[0-9]{0,18}$)."
 # Other versions are rewritten below this folder of the base. A dot-folder can
 # never be a static file's path: the block refuses those.
 MISMATCH_FOLDER = ".version-mismatch/"
@@ -84,12 +87,16 @@ def render(block: Block) -> str:
         "segment_re": version.SEGMENT_PATTERN,
         "current": block.current,
         "root": root,
+        "symlinks_from": nginx_values.quoted_path(
+            f"from={block.root}", "STATIC_ROOT", directory=True
+        ),
         "versions": versions,
         "releases": block.releases is not None,
         "mismatch": mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
         "refuse_re": f'"{REFUSE_PATTERN}"',
         "not_found": NOT_FOUND_LOCATION,
+        "range_re": f'"{RANGE_PATTERN}"',
         # Strings: the template engine would localize numbers ("31,536,000").
         "max_age": str(max_age),
         "immutable_cache_control": immutable_cache_control(max_age),
@@ -171,10 +178,12 @@ def block_from_settings(
             f"that host pulls {parts.path!r} from, pass --origin."
         )
     kept = release_serving.kept()
+    root = kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT))
+    nginx_values.refuse_symlinks(root)
     return Block(
         releases=None if kept is None else tuple(sorted(kept.versions)),
         base=parts.path,
-        root=kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT)),
+        root=root,
         current=segment,
         mismatch=conf.mismatch,
         max_age=conf.immutable_max_age,

@@ -72,8 +72,11 @@ def test_command_prints_the_block_of_this_project(settings: Settings, tmp_path: 
     assert "location ^~ /static/ {\n" in out
     assert f'alias "{tmp_path}/";' in out
     assert "location ^~ /static/3fa9c1e2b7d4/ {\n" in out
-    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in out
-    assert 'add_header Cache-Control "public, max-age=60";' in out
+    assert 'set $static_url_cache_control "public, max-age=31536000, immutable";' in out
+    assert 'set $static_url_cache_control "public, max-age=60";' in out
+    # Every error but the 404s keeps its status, with "no-store".
+    assert "error_page 400 401 405 412 413 429 500 503 @static_url_error;" in out
+    assert "expires off;" in out
     # The one regex of a version is built from the segment format itself.
     assert f'location ~ "^/static/{version.SEGMENT_PATTERN}/" {{' in out
     assert "rewrite " in out
@@ -91,8 +94,8 @@ def test_policy_settings_shape_the_block(settings: Settings, tmp_path: Path) -> 
     settings.STATIC_VERSION_UNVERSIONED_MAX_AGE = 0
     settings.STATIC_VERSION_HEADER = None
     out = run()
-    assert 'add_header Cache-Control "public, max-age=86400, immutable";' in out
-    assert 'add_header Cache-Control "public, max-age=0";' in out
+    assert 'set $static_url_cache_control "public, max-age=86400, immutable";' in out
+    assert 'set $static_url_cache_control "public, max-age=0";' in out
     assert "version-mismatch" not in out
     assert "X-Static-Version" not in out
     regex_location = out.split(f'location ~ "^/static/{version.SEGMENT_PATTERN}/" {{\n')[1]
@@ -103,7 +106,7 @@ def test_numbers_are_never_localized(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.USE_THOUSAND_SEPARATOR = True
     settings.LANGUAGE_CODE = "de"
-    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in run()
+    assert 'set $static_url_cache_control "public, max-age=31536000, immutable";' in run()
 
 
 def test_relative_static_root_is_made_absolute(
@@ -119,9 +122,9 @@ def test_headers_include_is_repeated_in_every_location_that_sets_headers(
 ) -> None:
     settings.STATIC_ROOT = "/srv/static"
     out = run("--headers-include", "/etc/nginx/snippets/security-headers.conf")
-    # The unversioned, current, other-version and 404 locations.
-    assert out.count('include "/etc/nginx/snippets/security-headers.conf";') == 4
-    assert out.count("add_header Cache-Control") == 4
+    # The unversioned, current, other-version, 404 and other error locations.
+    assert out.count('include "/etc/nginx/snippets/security-headers.conf";') == 5
+    assert out.count("add_header Cache-Control") == 5
 
 
 def test_server_option_prints_a_complete_server(settings: Settings) -> None:

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import shutil
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 
 from tests import servers
+from tests.nginx_sites import CURRENT, IMMUTABLE, OTHER, render, server
 
 pytestmark = [pytest.mark.nginx, pytest.mark.server]
 
 SOURCE = Path(__file__).resolve().parent / "static"
 SHIPPED = servers.ROOT / "nginx"
 EXAMPLE_ROOT = '"/srv/example/static/"'
-CURRENT = "3fa9c1e2b7d4"
-OTHER = "0123456789ab"
-IMMUTABLE = "public, max-age=31536000, immutable"
 CSS = (SOURCE / "css" / "site.css").read_bytes()
 SECRET = b"TOP-SECRET outside STATIC_ROOT"
 # An earlier regex location: with a plain prefix location it would take over.
@@ -44,18 +38,6 @@ class Site(NamedTuple):
     example: int
     legacy: int
     legacy_css: int
-
-
-def _server(port: int, body: str) -> str:
-    inner = textwrap.indent(textwrap.dedent(body).strip(), " " * 8)
-    return f"    server {{\n        listen 127.0.0.1:{port};\n{inner}\n    }}\n"
-
-
-def _render(*args: str, **settings: object) -> str:
-    out = io.StringIO()
-    with override_settings(**settings):
-        call_command("static_url", "nginx", *args, stdout=out)
-    return out.getvalue()
 
 
 def _static_root(tmp: Path) -> Path:
@@ -78,13 +60,13 @@ def site(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     snippets.mkdir(parents=True)
     shutil.copy(SHIPPED / "security-headers.conf", snippets)
     (snippets / "generated.conf").write_text(
-        _render("--headers-include", "snippets/security-headers.conf", STATIC_ROOT=root)
+        render("--headers-include", "snippets/security-headers.conf", STATIC_ROOT=root)
     )
     (snippets / "static.conf").write_text(
         (SHIPPED / "static.conf").read_text().replace(EXAMPLE_ROOT, f'"{root}/"')
     )
     (snippets / "strict.conf").write_text(
-        _render(
+        render(
             STATIC_ROOT=root,
             STATIC_VERSION_MISMATCH="404",
             STATIC_VERSION_UNVERSIONED_MAX_AGE=5,
@@ -105,7 +87,7 @@ def site(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     legacy = f"location ~ ^/static/([a-f0-9-]+/)?(.*)$ {{ expires 7d; alias {root}/$2; }}"
     http = "".join(
         [
-            _server(
+            server(
                 site.generated,
                 f"""
                 include snippets/security-headers.conf;
@@ -113,7 +95,7 @@ def site(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 include snippets/generated.conf;
                 """,
             ),
-            _server(
+            server(
                 site.shipped,
                 f"""
                 add_header X-Frame-Options "DENY" always;
@@ -122,10 +104,10 @@ def site(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 location = /app {{ return 200 "app\\n"; }}
                 """,
             ),
-            _server(site.strict, "include snippets/strict.conf;"),
+            server(site.strict, "include snippets/strict.conf;"),
             "    include example-server.conf;\n",
-            _server(site.legacy, legacy),
-            _server(site.legacy_css, f"{CSS_REGEX}\n{legacy}"),
+            server(site.legacy, legacy),
+            server(site.legacy_css, f"{CSS_REGEX}\n{legacy}"),
         ]
     )
     with contextlib.ExitStack() as stack:
@@ -147,13 +129,13 @@ def test_shipped_files_pass_nginx_t_as_they_are(nginx_binary: str, tmp_path: Pat
     shutil.copy(SHIPPED / "static.conf", snippets)
     shutil.copy(SHIPPED / "security-headers.conf", snippets)
     shutil.copy(SHIPPED / "example-server.conf", tmp_path / "conf")
-    http = _server(servers.free_port(), "include snippets/static.conf;")
+    http = server(servers.free_port(), "include snippets/static.conf;")
     conf = servers.nginx_config(tmp_path, http + "    include example-server.conf;\n")
     assert "test is successful" in servers.nginx_check(nginx_binary, tmp_path, conf)
 
 
 def test_nginx_check_reports_what_nginx_says(nginx_binary: str, tmp_path: Path) -> None:
-    conf = servers.nginx_config(tmp_path, _server(servers.free_port(), "location ^~ /x { }}"))
+    conf = servers.nginx_config(tmp_path, server(servers.free_port(), "location ^~ /x { }}"))
     with pytest.raises(RuntimeError, match="(?s)nginx -t failed.*unexpected"):
         servers.nginx_check(nginx_binary, tmp_path, conf)
 

@@ -136,3 +136,43 @@ def test_markers_and_folders_are_never_served(site: Site, path: str) -> None:
 def test_the_block_refuses_a_current_version_not_yet_collected(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not a complete release in"):
         render(tmp_path, "r9")
+
+
+@pytest.mark.parametrize("release", ["one", "two"])
+@pytest.mark.parametrize(
+    ("method", "headers", "status"),
+    [
+        pytest.param("GET", {"Range": "bytes=99999999-"}, 416, id="416"),
+        pytest.param("GET", {"Range": "bytes=3-"}, 206, id="206-from-byte-3"),
+        pytest.param("POST", {}, 405, id="405"),
+        pytest.param("GET", {"If-Match": '"not-this-file"'}, 412, id="412"),
+    ],
+)
+def test_a_kept_release_answers_anything_but_its_file_with_no_store(
+    site: Site, release: str, method: str, headers: dict[str, str], status: int
+) -> None:
+    path = f"/static/{getattr(site, release)}/css/site.css"
+    response = servers.request(site.port, path, method=method, headers=headers)
+    assert response.status == status
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
+@pytest.mark.parametrize("release", ["one", "two"])
+def test_a_kept_release_keeps_its_policy_for_a_range_from_the_first_byte(
+    site: Site, release: str
+) -> None:
+    path = f"/static/{getattr(site, release)}/css/site.css"
+    response = servers.request(site.port, path, headers={"Range": "bytes=0-3"})
+    assert response.status == 206
+    assert response.headers.get_all("Cache-Control") == [IMMUTABLE]
+
+
+def test_the_block_refuses_a_symlink_in_a_release_folder(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_bytes(b"secret")
+    link = site.root / site.one / "css" / "secret.css"
+    link.symlink_to(tmp_path / "secret.txt")
+    try:
+        with pytest.raises(CommandError, match=f"follow: {site.one}/css/secret.css\\."):
+            render(site.root, "r2")
+    finally:
+        link.unlink()
