@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -128,7 +129,7 @@ def main() -> int:
         )
         prefix = Path(tmp) / "nginx"
         with servers.running_nginx(binary, prefix, http, generated):
-            master = int((prefix / "nginx.pid").read_text())
+            master = nginx_master(prefix / "nginx.pid")
             urls = {
                 "generated block": (generated, f"/static/{VERSION}/css/site.css", IMMUTABLE),
                 "plain alias": (plain, "/static/css/site.css", None),
@@ -144,6 +145,18 @@ def main() -> int:
                     rounds[name].append(measure(url, args.seconds, args.connections, master))
     report(rounds, args, len(body))
     return 0
+
+
+def nginx_master(pid_file: Path, timeout: float = 10) -> int:
+    """The master's pid: nginx may listen a moment before it has written its pid file."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = pid_file.read_text().strip() if pid_file.exists() else ""
+        if text:
+            return int(text)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"nginx wrote no pid to {pid_file} in {timeout} s")
+        time.sleep(0.02)
 
 
 def report(rounds: dict[str, list[Round]], args: argparse.Namespace, size: int) -> None:
