@@ -76,6 +76,11 @@ def release_id(release: object, where: str) -> str:
 
 def env_release_id(variable: str) -> str:
     """The release id held by the environment variable ``variable``."""
+    if not isinstance(variable, str) or not variable or "=" in variable or "\0" in variable:
+        raise ImproperlyConfigured(
+            f"get_static_url_env() takes the name of an environment variable, "
+            f"e.g. 'GIT_COMMIT', got {variable!r}."
+        )
     if variable not in os.environ:
         raise ImproperlyConfigured(
             f"The environment variable {variable} (get_static_url_env) is not set. "

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,6 +31,11 @@ def is_segment(name: str) -> bool:
 
 
 def _derive_key(secret_key: str | bytes | None) -> bytes:
+    if not isinstance(secret_key, str | bytes | None):
+        raise ImproperlyConfigured(
+            f"secret_key must be a string (e.g. SECRET_KEY) or None, got a "
+            f"{type(secret_key).__name__}."
+        )
     if secret_key is None or secret_key == "" or secret_key == b"":
         return _UNKEYED
     if isinstance(secret_key, str):
@@ -61,7 +66,24 @@ def validate_base(static_url_base: str) -> str:
             f"static_url_base must be a non-empty string such as '/static/', "
             f"got {static_url_base!r}."
         )
+    if any(char.isspace() or not char.isprintable() for char in static_url_base):
+        raise ImproperlyConfigured(
+            f"static_url_base {static_url_base!r} holds white space or a control "
+            f"character, which a URL cannot carry as it is: write the base "
+            f"without it, e.g. '/static/'."
+        )
     parts = urlsplit(static_url_base)
+    if parts.scheme not in ("", "http", "https") or parts.username or parts.password:
+        raise ImproperlyConfigured(
+            f"static_url_base {static_url_base!r} must be a path ('/static/') or "
+            f"an http(s) URL without credentials ('https://cdn.example.com/static/')."
+        )
+    if {".", ".."} & set(unquote(parts.path).split("/")):
+        raise ImproperlyConfigured(
+            f"static_url_base {static_url_base!r} holds a '.' or '..' path "
+            f"segment, which browsers and servers resolve away: write the folder "
+            f"it means, e.g. '/static/'."
+        )
     if parts.query or parts.fragment or "?" in static_url_base or "#" in static_url_base:
         bare = urlunsplit(parts._replace(query="", fragment=""))
         raise ImproperlyConfigured(
@@ -83,7 +105,14 @@ def _with_slash(base: str) -> str:
 
 def join(static_url_base: str, segment: str) -> str:
     """``('/static/', '3fa9c1e2b7d4')`` -> ``'/static/3fa9c1e2b7d4/'``."""
-    return validate_base(static_url_base) + segment + "/"
+    base = validate_base(static_url_base)
+    already = split_url(base)
+    if already.segment is not None:
+        raise ImproperlyConfigured(
+            f"static_url_base {static_url_base!r} already ends with a version "
+            f"segment: pass the unversioned base, {already.base!r}."
+        )
+    return base + segment + "/"
 
 
 class VersionedURL(NamedTuple):

@@ -349,3 +349,9 @@ def test_every_helper_rejects_a_base_without_trailing_slash(tmp_path: Path) -> N
         with pytest.raises(ImproperlyConfigured, match="must end with '/'"):  # noqa: PT012
             helper("/static")
             pytest.fail(f"{name} accepted '/static'")
+
+
+@pytest.mark.parametrize("variable", [None, "", "A=B", 7])
+def test_env_helper_needs_a_variable_name(variable: object) -> None:
+    with pytest.raises(ImproperlyConfigured, match="takes the name of an environment variable"):
+        url_helper.get_static_url_env("/static/", variable)  # type: ignore[arg-type]

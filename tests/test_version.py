@@ -162,3 +162,45 @@ def test_split_path(path: str, expected: tuple[str | None, str]) -> None:
 )
 def test_split_path_refuses_unsafe_paths(path: str) -> None:
     assert version.split_path(path) is None
+
+
+@pytest.mark.parametrize(
+    ("base", "says"),
+    [
+        ("/static/ ", "white space or a control character"),
+        (" /static/", "white space or a control character"),
+        ("/sta tic/", "white space or a control character"),
+        ("/static/\n", "white space or a control character"),
+        ("/static/../", "'.' or '..' path segment"),
+        ("/static/%2e%2e/", "'.' or '..' path segment"),
+        ("/static/./", "'.' or '..' path segment"),
+        ("javascript:alert(1)//", "an http(s) URL without credentials"),
+        ("ftp://files.example.com/static/", "an http(s) URL without credentials"),
+        ("https://user:pw@cdn.example.com/static/", "an http(s) URL without credentials"),
+    ],
+)
+def test_a_base_no_url_can_carry_is_refused_with_advice_that_works(base: str, says: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=re.escape(says)) as refused:
+        version.validate_base(base)
+    # The advice names a base the check itself accepts.
+    advice = re.findall(r"'(/static/|https://cdn\.example\.com/static/)'", str(refused.value))
+    assert advice
+    assert all(version.validate_base(good) == good for good in advice)
+
+
+@pytest.mark.parametrize(
+    "base", ["/static/", "static/", "https://cdn.example.com/static/", "//cdn.example.com/s/"]
+)
+def test_ordinary_bases_are_accepted(base: str) -> None:
+    assert version.validate_base(base) == base
+
+
+def test_a_base_that_already_ends_with_a_version_is_refused_for_a_new_one() -> None:
+    with pytest.raises(ImproperlyConfigured, match="pass the unversioned base, '/static/'"):
+        version.join("/static/0123456789ab/", "3fa9c1e2b7d4")
+
+
+@pytest.mark.parametrize("key", [123, ["k"], 1.5])
+def test_a_secret_key_that_is_not_a_string_is_a_clear_error(key: object) -> None:
+    with pytest.raises(ImproperlyConfigured, match="secret_key must be a string"):
+        version.keyed_segment("r1", key)  # type: ignore[arg-type]
