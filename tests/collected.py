@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management import call_command
+from django.http.response import HttpResponseBase
 from django.test import override_settings
 
 TESTS = Path(__file__).resolve().parent
@@ -69,3 +70,13 @@ TRAVERSALS = [
     f"/static/{CURRENT}//css/site.css",
     f"/static/{CURRENT}/./css/site.css",
 ]
+
+
+def body(response: HttpResponseBase) -> bytes:
+    """A test client response's body, streamed or not; the response is closed."""
+    try:
+        if response.streaming:
+            return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        return bytes(response.content)  # type: ignore[attr-defined]
+    finally:
+        response.close()

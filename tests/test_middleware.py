@@ -27,6 +27,7 @@ from tests.collected import (
     TRAVERSALS,
     collect,
 )
+from tests.collected import body as content
 
 OURS = "django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"
 SECURITY = "django.middleware.security.SecurityMiddleware"
@@ -45,15 +46,6 @@ def production(settings: Any, collected: Path) -> Any:
     settings.STATIC_ROOT = str(collected)
     settings.STORAGES = COMPRESSED
     return settings
-
-
-def content(response: HttpResponseBase) -> bytes:
-    try:
-        if response.streaming:
-            return b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        return bytes(response.content)  # type: ignore[attr-defined]
-    finally:
-        response.close()
 
 
 def get(url: str, method: str = "get", **meta: str) -> tuple[HttpResponseBase, bytes]:

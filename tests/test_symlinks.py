@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from django_static_url_helper import url_helper, version
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from tests.collected import CURRENT, IMMUTABLE, OLDER
+from tests.collected import body as read
 
 from .release_support import KEY, RELEASE_STORAGES, collect, make_tree
 
@@ -59,15 +59,6 @@ def tree(folder: Path, hazards: bool = True) -> Path:
         (folder / name).symlink_to(target)
     os.mkfifo(folder / "pipe.css")
     return folder
-
-
-def read(response: HttpResponseBase) -> bytes:
-    try:
-        if response.streaming:
-            return b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        return bytes(response.content)  # type: ignore[attr-defined]
-    finally:
-        response.close()
 
 
 def assert_refused(client: Client, url: str) -> None:

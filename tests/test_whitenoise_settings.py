@@ -8,10 +8,10 @@ from urllib.parse import urljoin
 from wsgiref.headers import Headers
 
 import pytest
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from tests.collected import CURRENT, IMMUTABLE, OLDER
+from tests.collected import body as read
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -46,15 +46,6 @@ def autorefresh(request: pytest.FixtureRequest, site: Path, settings: Settings) 
     if request.param:
         settings.WHITENOISE_MAX_AGE = 60
     return bool(request.param)
-
-
-def read(response: HttpResponseBase) -> bytes:
-    try:
-        if response.streaming:
-            return b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        return bytes(response.content)  # type: ignore[attr-defined]
-    finally:
-        response.close()
 
 
 @pytest.mark.usefixtures("autorefresh")
