@@ -79,25 +79,20 @@ else:
     NextRunserver = next_runserver()
 
 
+_STATIC_SWITCHES = (
+    ("--nostatic", "use_static_handler", "store_false", "Do not serve static files at STATIC_URL."),
+    ("--insecure", "insecure_serving", "store_true", "Serve static files even if DEBUG is False."),
+)
+
+
 class Command(NextRunserver):
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         # staticfiles' switches, which this command has always had; daphne only
         # has them from 4.2 on (its get_application reads them when present).
-        if parser.get_default("use_static_handler") is None:
-            parser.add_argument(
-                "--nostatic",
-                action="store_false",
-                dest="use_static_handler",
-                help="Do not serve static files at STATIC_URL.",
-            )
-        if parser.get_default("insecure_serving") is None:
-            parser.add_argument(
-                "--insecure",
-                action="store_true",
-                dest="insecure_serving",
-                help="Serve static files even if DEBUG is False.",
-            )
+        for flag, dest, action, help_text in _STATIC_SWITCHES:
+            if parser.get_default(dest) is None:
+                parser.add_argument(flag, action=action, dest=dest, help=help_text)
 
     def get_handler(self, *args: Any, **options: Any) -> WSGIHandler:
         handler = super().get_handler(*args, **options)
