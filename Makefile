@@ -16,7 +16,7 @@ DEMO_PORT ?= 8000
 demo:
 	.ci/system-packages --demo
 	.ci/venv $(DEMO_VENV) $(PYTHON) '.[whitenoise]' 'gunicorn>=23'
-	cd example && ../$(DEMO_VENV)/bin/python manage.py static_url collect
+	cd example && ../$(DEMO_VENV)/bin/python manage.py collectstatic --noinput
 	@echo
 	@echo "  Demo site: http://127.0.0.1:$(DEMO_PORT)/   (Ctrl-C stops it)"
 	@echo

@@ -32,7 +32,7 @@ ROOT_URLCONF = "smoke_urls"
 DATABASES = {}
 STATICFILES_DIRS = [BASE_DIR / "assets"]
 STATIC_ROOT = BASE_DIR / "static-root"
-STATIC_URL = url_helper.get_static_url_release("/static/", "smoke-1", SECRET_KEY)
+STATIC_URL = url_helper.get_static_url_release("/static/", "smoke-1")
 """
 
 SERVE = """\

@@ -33,11 +33,11 @@ STRATEGIES = {
     "file (mtime)": (
         "get_static_url_file('/static/', '{dir}/deploy', secret_key=SECRET, timestamp='mtime')"
     ),
-    "release": "get_static_url_release('/static/', '2026.11.3', SECRET)",
-    "env": "get_static_url_env('/static/', 'GIT_COMMIT', SECRET)",
-    "git (loose ref)": "get_static_url_git('/static/', '{dir}/loose', SECRET)",
-    f"git ({PACKED_REFS:,} packed refs)": "get_static_url_git('/static/', '{dir}/packed', SECRET)",
-    "stamp": "get_static_url_stamp('/static/', '{dir}/static-version.txt', SECRET)",
+    "release": "get_static_url_release('/static/', '2026.11.3')",
+    "env": "get_static_url_env('/static/', 'GIT_COMMIT')",
+    "git (loose ref)": "get_static_url_git('/static/', '{dir}/loose')",
+    f"git ({PACKED_REFS:,} packed refs)": "get_static_url_git('/static/', '{dir}/packed')",
+    "stamp": "get_static_url_stamp('/static/', '{dir}/static-version.txt')",
     "fixed": "get_static_url_fixed('/static/', '3fa9c1e2b7d4')",
 }
 

@@ -19,6 +19,6 @@ STATICFILES_DIRS = [os.environ["BENCH_SOURCE"]]
 STATIC_ROOT = os.environ["BENCH_ROOT"]
 STORAGES = {"staticfiles": {"BACKEND": os.environ["BENCH_STORAGE"]}}
 if "BENCH_STAMP" in os.environ:
-    STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"], SECRET_KEY)
+    STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"])
 else:
     STATIC_URL = "/static/"

@@ -63,7 +63,7 @@ def child(args: argparse.Namespace) -> None:
             "AWS_LOCATION": "static",
             "AWS_S3_ADDRESSING_STYLE": "path",
         }
-    static_url = url_helper.get_static_url_release("/static/", "bench-1", "bench")
+    static_url = url_helper.get_static_url_release("/static/", "bench-1")
     settings.configure(
         SECRET_KEY="bench",
         INSTALLED_APPS=["django_static_url_helper", "django.contrib.staticfiles"],

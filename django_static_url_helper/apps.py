@@ -9,7 +9,7 @@ class StaticUrlHelperConfig(AppConfig):
     verbose_name = "django-static-url"
 
     def ready(self) -> None:
-        from . import app_order_checks, middleware_checks
+        from . import app_order_checks, middleware_checks, publication_checks
         from . import checks as package_checks
 
         checks.register(package_checks.check_static_url)
@@ -20,5 +20,7 @@ class StaticUrlHelperConfig(AppConfig):
         checks.register(middleware_checks.check_middleware)
         checks.register(package_checks.check_mismatch_setting)
         checks.register(app_order_checks.check_release_app_order)
-        checks.register(package_checks.check_release_collected)
+        checks.register(publication_checks.check_release_collected)
+        checks.register(publication_checks.check_published, checks.Tags.staticfiles, deploy=True)
+        checks.register(publication_checks.check_follow)
         checks.register(package_checks.check_policy_settings)

@@ -1,8 +1,9 @@
 """System checks of the version source and the serving settings.
 
-W001, W002, W003, W007, E001, E002 and E004. Registered in ``apps.py``, like
-those of ``app_order_checks`` (W004, W008, E003) and ``middleware_checks``
-(W005, W006). Every id is listed in docs/checks.rst.
+W001, W002, W003, E001, E002 and E004. Registered in ``apps.py``, like those
+of ``app_order_checks`` (W004, W008, E003), ``middleware_checks`` (W005, W006)
+and ``publication_checks`` (W007, W009, W010, E005, E006). Every id is listed
+in docs/checks.rst.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.checks import CheckMessage, Error, Warning
 
-from . import url_helper, version
+from . import version
 from .conf import InvalidSetting, conf
 
 _ID = "django_static_url_helper.%s"
@@ -23,8 +24,9 @@ _ID = "django_static_url_helper.%s"
 def check_static_url(**kwargs: Any) -> list[CheckMessage]:
     """W002: STATIC_URL carries no version segment, so URLs never change."""
     static_url = settings.STATIC_URL or ""
-    if conf.static_url.segment is not None or static_url.endswith(f"/{url_helper.PENDING}/"):
-        return []
+    source = conf.source
+    if conf.static_url.segment is not None or (source is not None and source.kind == "stamp"):
+        return []  # a stamp not written yet is E005's (deploy checks)
     return [
         Warning(
             f"STATIC_URL {static_url!r} carries no version segment, so static URLs "
@@ -39,7 +41,7 @@ def check_static_url(**kwargs: Any) -> list[CheckMessage]:
 
 def check_source(**kwargs: Any) -> list[CheckMessage]:
     """W001: a boot-time version in production; E001: the deploy file is gone."""
-    source = url_helper.source_of(settings.STATIC_URL or "")
+    source = conf.source
     if source is None:
         return []
     messages: list[CheckMessage] = []
@@ -55,7 +57,13 @@ def check_source(**kwargs: Any) -> list[CheckMessage]:
                 id=_ID % "W001",
             )
         )
-    if source.kind in ("file", "stamp") and source.path and not os.path.exists(source.path):
+    written = source.kind == "file" or conf.static_url.segment is not None
+    if (
+        written
+        and source.kind in ("file", "stamp")
+        and source.path
+        and not os.path.exists(source.path)
+    ):
         messages.append(
             Error(
                 f"The file {source.path} that STATIC_URL's version was read from no "
@@ -113,33 +121,3 @@ def _policy_errors(properties: tuple[str, ...], code: str) -> list[CheckMessage]
         except InvalidSetting as exc:
             errors.append(Error(exc.problem, hint=exc.fix, id=_ID % code))
     return errors
-
-
-def check_release_collected(**kwargs: Any) -> list[CheckMessage]:
-    """W007: in production, the current version is not a complete release in STATIC_ROOT."""
-    from django.contrib.staticfiles.storage import staticfiles_storage
-    from django.core.files.storage import FileSystemStorage
-
-    from . import release_tree
-    from .releases import storage_class
-
-    backend = storage_class()
-    segment = conf.static_url.segment
-    if settings.DEBUG or backend is None or segment is None:
-        return []
-    if not issubclass(backend, FileSystemStorage) or not settings.STATIC_ROOT:
-        return []  # a bucket is not listed at every start
-    root = getattr(staticfiles_storage, "release_root", "")
-    marker = release_tree.marker_path(root, segment)
-    if os.path.isfile(marker):
-        return []
-    return [
-        Warning(
-            f"STATIC_URL carries version {segment}, which is not a complete release in "
-            f"{root} (no {os.path.basename(marker)}): its "
-            f"files are missing or still being collected.",
-            hint="Run 'manage.py collectstatic' with these settings before starting "
-            "the app servers.",
-            id=_ID % "W007",
-        )
-    ]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import version
+from .version_source import Source, VersionedStaticURL
 
 Mismatch = Literal["no-store", "404"]
 
@@ -64,6 +65,18 @@ def header_name(value: object) -> str | None:
     return value
 
 
+def follow_interval(value: object) -> float:
+    """``value`` if it is a usable STATIC_VERSION_FOLLOW_INTERVAL, else InvalidSetting."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.1 <= value <= 3600:
+        raise InvalidSetting(
+            f"STATIC_VERSION_FOLLOW_INTERVAL is {value!r}: use a number of seconds "
+            f"from 0.1 to 3600.",
+            "Set it in settings.py, e.g. STATIC_VERSION_FOLLOW_INTERVAL = 1.0: each "
+            "process re-reads the published version at most once per interval.",
+        )
+    return float(value)
+
+
 def immutable_cache_control(max_age: int) -> str:
     """Cache-Control of a file served (or uploaded) under its own version."""
     return f"public, max-age={max_age}, immutable"
@@ -74,6 +87,44 @@ class Settings:
     def static_url(self) -> version.VersionedURL:
         """STATIC_URL split into its base and version segment."""
         return version.split_url(settings.STATIC_URL or "")
+
+    @property
+    def source(self) -> Source | None:
+        """How a helper of ``url_helper`` computed STATIC_URL; None for one written by hand.
+
+        Read from the value settings.py assigned: Django's settings object puts
+        the script prefix in front of a relative STATIC_URL, a plain ``str``.
+        """
+        raw = getattr(getattr(settings, "_wrapped", None), "STATIC_URL", None)
+        return raw.source if isinstance(raw, VersionedStaticURL) else None
+
+    def unpublished(self) -> ImproperlyConfigured | None:
+        """The error of rendering a static URL before the first publish, else None."""
+        source = self.source
+        if source is None or source.kind != "stamp" or self.static_url.segment is not None:
+            return None
+        return ImproperlyConfigured(
+            f"No static version is published yet: the stamp {source.path} that "
+            f"STATIC_URL is computed from does not exist, so no static URL can be "
+            f"rendered. Run 'manage.py collectstatic' (it collects, then writes the stamp)."
+        )
+
+    @property
+    def follow(self) -> bool:
+        """STATIC_VERSION_FOLLOW: serve and render the version collectstatic published last."""
+        value = getattr(settings, "STATIC_VERSION_FOLLOW", False)
+        if not isinstance(value, bool):
+            raise InvalidSetting(
+                f"STATIC_VERSION_FOLLOW is {value!r}: use True or False.",
+                "Set it in settings.py to True to follow each published version "
+                "without a restart (release directories only), or False.",
+            )
+        return value
+
+    @property
+    def follow_interval(self) -> float:
+        """How often, at most, a process re-reads the published version (seconds)."""
+        return follow_interval(getattr(settings, "STATIC_VERSION_FOLLOW_INTERVAL", 1.0))
 
     @property
     def mismatch(self) -> Mismatch:

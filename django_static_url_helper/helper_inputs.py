@@ -8,17 +8,13 @@ here touches ``django.conf.settings``: it runs while ``settings.py`` is imported
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import time
 from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
 
 from . import content_hash, version_files
-
-logger = logging.getLogger("django_static_url_helper")
 
 _boot_ns: int | None = None
 
@@ -90,22 +86,11 @@ def env_release_id(variable: str) -> str:
     return release_id(os.environ[variable], f"The environment variable {variable}")
 
 
-def _producing_stamp() -> bool:
-    """True in the deploy commands that run before the stamp exists."""
-    args = sys.argv[1:3]
-    return args[:1] == ["collectstatic"] or args in (
-        ["static_url", "stamp"],
-        ["static_url", "collect"],
-    )
-
-
 def stamp_digest(path: str) -> str | None:
-    """The digest the stamp at ``path`` holds; None while a deploy command writes it."""
-    if not os.path.exists(path) and _producing_stamp():
-        # collectstatic and the stamp command itself must run before the stamp
-        # exists; they never render a URL, so a non-version placeholder is safe.
-        logger.info(
-            "Static version stamp %s not written yet; %s runs without it.", path, sys.argv[1]
-        )
+    """The digest the stamp at ``path`` holds; None before the first collectstatic wrote it.
+
+    A stamp that is there but unusable (a folder, not a digest) is an error.
+    """
+    if not os.path.lexists(path):
         return None
     return content_hash.read_stamp(path)

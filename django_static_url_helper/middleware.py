@@ -26,10 +26,11 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import file_responses, release_serving, static_folders, version
+from . import file_responses, release_serving, releases, static_folders, version
 from .cache_policy import file_answer, not_found, other_answer
 from .conf import conf
-from .version_policy import Found, Policy
+from .followed_releases import FollowedReleases
+from .version_policy import Found, Policy, Serving
 from .whitenoise_files import CheckedFiles, UnversionedSettings
 
 __all__ = ["Found", "VersionedWhiteNoiseMiddleware"]
@@ -38,7 +39,7 @@ GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
-class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
+class VersionedWhiteNoiseMiddleware(FollowedReleases, CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
     ====================================  =============================================
@@ -65,35 +66,52 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
         roots = [getattr(wrapped, name, None) for name in ("STATIC_ROOT", "WHITENOISE_ROOT")]
         self.folders = static_folders.Folders([*roots, *static_folders.finder_folders()])
         # Release directories: read before whitenoise indexes their files.
-        self.releases = release_serving.kept() if conf.static_url.segment else None
+        self.release_storage = release_serving.storage()
+        self.following = conf.follow and self.release_storage is not None
+        segment = live_segment(self.release_storage)
+        self.releases = release_serving.kept(segment)
         self.own_cache_control: set[str] = set()
         """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
         super().__init__(
             get_response, settings=UnversionedSettings(wrapped, self.own_cache_control)
         )
-        self.policy = Policy.from_settings(self.static_prefix, self.releases)
-        self.segment = self.policy.segment
-        header = conf.header
-        self.version_header = (header, self.segment) if header and self.segment else None
         self.prefix_length = len(self.static_prefix)
-        self.current_files = self._index_current_version()
+        self.state = self.serving(segment, self.releases)
+        self.start_following()
 
-    def _index_current_version(self) -> dict[str, Found]:
+    def serving(self, segment: str | None, kept: release_serving.Kept | None) -> Serving:
+        """Everything a request needs to serve version ``segment``, read once."""
+        policy = Policy.from_settings(self.static_prefix, segment, kept)
+        header = conf.header
+        version_header = (header, segment) if header and segment else None
+        return Serving(policy, self._index_current_version(policy), version_header)
+
+    @property
+    def policy(self) -> Policy:
+        return self.state.policy
+
+    @property
+    def segment(self) -> str | None:
+        """The version served now."""
+        return self.state.policy.segment
+
+    def _index_current_version(self, policy: Policy) -> dict[str, Found]:
         """find_static's answer for every current-version URL, keyed by its path.
 
         The hot path (a page's own assets) is then one dict lookup, as in plain
         whitenoise. Built from whitenoise's index, so empty with autorefresh.
         """
-        if self.segment is None or self.autorefresh:
+        segment = policy.segment
+        if segment is None or self.autorefresh:
             return {}
         index = {}
-        folder = self.static_prefix + (f"{self.segment}/" if self.releases else "")
-        for url in self.files:
+        folder = self.static_prefix + (f"{segment}/" if policy.releases else "")
+        for url in list(self.files):
             if not url.startswith(folder):
                 continue  # WHITENOISE_ROOT files keep whitenoise's own handling
-            path = f"{self.segment}/{url[len(folder) :]}"
+            path = f"{segment}/{url[len(folder) :]}"
             parts = self.split(path)
-            found = None if parts is None else self.find_static(parts.segment, parts.name)
+            found = None if parts is None else self.find_static(parts.segment, parts.name, policy)
             if found is not None:
                 index[self.static_prefix + path] = found
         return index
@@ -101,32 +119,42 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.is_async:
             return self.__acall__(request)
-        answer = self.answer(request, self.serve)
+        state = self.serving_now()
+        answer = self.answer(request, self.serve, state)
         if answer is not None:
             return answer
-        return self.app_answered(request, self.get_response(request))
+        with releases.pinned(state.policy.segment if self.following else None):
+            return self.app_answered(request, self.get_response(request), state)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """``__call__`` under ASGI: the same answers, files streamed by an async iterator."""
-        if self.autorefresh:
-            # Autorefresh looks files up on disk: off the event loop.
+        if self.autorefresh or self.following:
+            # Autorefresh looks files up on disk, a switch indexes a release: off the event loop.
+            state = await sync_to_async(self.serving_now, thread_sensitive=False)()
             answer = await sync_to_async(self.answer, thread_sensitive=False)(
-                request, file_responses.serve_async
+                request, file_responses.serve_async, state
             )
         else:
-            answer = self.answer(request, file_responses.serve_async)
+            state = self.state
+            answer = self.answer(request, file_responses.serve_async, state)
         if answer is not None:
             return answer
-        return self.app_answered(request, await self.get_response(request))
+        with releases.pinned(state.policy.segment if self.following else None):
+            return self.app_answered(request, await self.get_response(request), state)
 
-    def answer(self, request: HttpRequest, serve: Serve) -> HttpResponseBase | None:
+    def answer(
+        self, request: HttpRequest, serve: Serve, state: Serving | None = None
+    ) -> HttpResponseBase | None:
         """The middleware's own answer to ``request``, or None to let the app answer."""
-        found = self.current_files.get(request.path_info)
+        state = self.state if state is None else state
+        found = state.current_files.get(request.path_info)
         if found is not None:
             return self.respond(found, request, serve)
-        return self.look_up(request, serve)
+        return self.look_up(request, serve, state)
 
-    def look_up(self, request: HttpRequest, serve: Serve) -> HttpResponseBase | None:
+    def look_up(
+        self, request: HttpRequest, serve: Serve, state: Serving
+    ) -> HttpResponseBase | None:
         """``answer`` for a path that is not a current-version file of the index."""
         path = request.path_info
         if not path.startswith(self.static_prefix):
@@ -134,15 +162,19 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
             static_file = self.whitenoise_file(path)
             if static_file is None:
                 return None
-            return self._stamp(file_answer(serve(static_file, request), None))
+            return self._stamp(file_answer(serve(static_file, request), None), state)
         parts = self.split(path[self.prefix_length :])
         if parts is not None:
-            found = self.find_static(parts.segment, parts.name)
+            if parts.segment is not None and parts.segment != state.policy.segment:
+                state = self.newly_complete(state, parts.segment) or state
+            found = self.find_static(parts.segment, parts.name, state.policy)
             if found is not None:
                 response = self.respond(found, request, serve)
-                return response if parts.segment == self.segment else self._stamp(response)
+                if parts.segment == state.policy.segment:
+                    return response
+                return self._stamp(response, state)
             if parts.segment is not None:
-                return self._stamp(not_found())
+                return self._stamp(not_found(), state)
         # Unversioned misses and unsafe paths go to the app, as with plain
         # whitenoise (a base of "/" shares its paths with views).
         return None
@@ -159,23 +191,29 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
         parts = version.split_path(path + index)
         return None if parts is None else parts._replace(name=parts.name[: -len(index)])
 
-    def app_answered(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    def app_answered(
+        self, request: HttpRequest, response: HttpResponseBase, state: Serving | None = None
+    ) -> HttpResponseBase:
         """The app's response as it leaves: an error under the static base is never cached."""
-        return self._stamp(other_answer(response, request.path_info, self.static_prefix))
+        answered = other_answer(response, request.path_info, self.static_prefix)
+        return self._stamp(answered, self.state if state is None else state)
 
-    def find_static(self, segment: str | None, name: str) -> Found | None:
+    def find_static(
+        self, segment: str | None, name: str, policy: Policy | None = None
+    ) -> Found | None:
         """Which file answers ``name`` under ``segment`` (None: unversioned), and how cached.
 
         ``name`` has passed ``split``: a safe relative path.
         """
-        located = self.policy.locate(segment, name)
+        policy = self.policy if policy is None else policy
+        located = policy.locate(segment, name)
         if located is None:
             return None
         static_file = self.whitenoise_file(located.url)
         if static_file is None:
             return None
         cache_control = located.cache_control
-        if cache_control == self.policy.immutable and located.url in self.own_cache_control:
+        if cache_control == policy.immutable and located.url in self.own_cache_control:
             cache_control = None  # WHITENOISE_ADD_HEADERS_FUNCTION chose its own
         return Found(static_file, cache_control)
 
@@ -190,9 +228,23 @@ class VersionedWhiteNoiseMiddleware(CheckedFiles, WhiteNoiseMiddleware):  # type
         """whitenoise's response (ranges, 304, encodings, HEAD) with the version's policy."""
         return file_answer(serve(found.static_file, request), found.cache_control)
 
-    def _stamp(self, response: HttpResponseBase) -> HttpResponseBase:
+    def _stamp(self, response: HttpResponseBase, state: Serving) -> HttpResponseBase:
         # Not on files of the current version: their URL names it already, and
         # every header costs the hot path a little, in Django and in the server.
-        if self.version_header is not None:
-            response[self.version_header[0]] = self.version_header[1]
+        if state.version_header is not None:
+            response[state.version_header[0]] = state.version_header[1]
         return response
+
+
+def live_segment(storage: releases.ReleaseStorageMixin | None) -> str | None:
+    """The version to serve at start, or an error when no deploy has published one yet."""
+    segment = storage.live_segment() if storage is not None else conf.static_url.segment
+    source = conf.source
+    if segment is None and source is not None and source.kind == "stamp":
+        raise ImproperlyConfigured(
+            f"No static version is published yet: the stamp {source.path} that "
+            f"STATIC_URL is computed from does not exist. Run 'manage.py "
+            f"collectstatic' (it collects, then writes the stamp) before starting "
+            f"the app servers."
+        )
+    return segment

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.template import Context, Engine, Template
 
-from . import nginx_values, release_serving, release_tree, version
+from . import nginx_values, release_serving, version
 from .conf import Mismatch, conf, header_name, immutable_cache_control, mismatch_policy, seconds
 
 TEMPLATE = "nginx.conf.template"
@@ -131,7 +131,7 @@ def _release_versions(block: Block) -> list[dict[str, str]]:
         {
             "segment": segment,
             "root": nginx_values.quoted_path(
-                release_tree.folder(block.root, segment, local=True), "STATIC_ROOT", directory=True
+                os.path.join(block.root, segment), "STATIC_ROOT", directory=True
             ),
         }
         for segment in ordered
@@ -156,6 +156,13 @@ def block_from_settings(
     """
     static_url = settings.STATIC_URL or ""
     base, segment = conf.static_url
+    source = conf.source
+    if segment is None and source is not None and source.kind == "stamp":
+        raise ImproperlyConfigured(
+            f"No static version is published yet: the stamp {source.path} does not "
+            f"exist. Run 'manage.py collectstatic' (it writes the stamp), then render "
+            f"the block."
+        )
     if segment is None:
         raise ImproperlyConfigured(
             f"STATIC_URL {static_url!r} carries no version segment, so nginx has no "
@@ -177,7 +184,12 @@ def block_from_settings(
             f"Set the caching up on that host; or, if this nginx is the origin "
             f"that host pulls {parts.path!r} from, pass --origin."
         )
-    kept = release_serving.kept()
+    # With release directories the current version is the live one: the
+    # published version when the servers follow it.
+    storage = release_serving.storage()
+    if storage is not None:
+        segment = storage.live_segment() or segment
+    kept = release_serving.kept(segment)
     root = kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT))
     nginx_values.refuse_symlinks(root)
     return Block(

@@ -43,38 +43,57 @@ def _age(seconds: float) -> str:
 
 def plan(
     storage: ReleaseStorageMixin,
-    current: str | None,
+    environment: str | None,
     keep: int,
     keep_for: int,
+    *,
+    following: bool = False,
     now: float | None = None,
 ) -> list[Decision]:
-    """Keep the current version, the newest ``keep`` and any younger than ``keep_for``.
+    """Keep the published version, the newest ``keep`` and any younger than ``keep_for``.
 
-    An incomplete version (an interrupted collect, or one running now) is
-    deleted once nothing has been written into it for ``keep_for``.
+    The live version is the one collectstatic published last, whatever the
+    environment says; ``environment`` (STATIC_URL's version here) must be it,
+    unless the servers follow the published version. An incomplete version
+    (an interrupted collect, or one running now) is deleted once nothing has
+    been written into it for ``keep_for``.
     """
     if keep < 0:
         raise CommandError(f"--keep {keep}: give how many releases to keep, 0 or more.")
-    if current is None:
+    published = storage.read_published()
+    if published is None:
         raise CommandError(
-            "Cannot tell which version is current: STATIC_URL carries no version "
-            "segment. Run prune with the settings and environment of the app servers."
+            f"No version is published in {storage.release_root}, so prune cannot tell "
+            f"which release is live and deletes nothing. Run 'manage.py collectstatic' "
+            f"(it publishes the version it completes), then prune."
+        )
+    live = published.segment
+    if environment != live and not following:
+        here = f"version {environment}" if environment else "no version"
+        raise CommandError(
+            f"STATIC_URL here carries {here}, but the version "
+            f"published last in {storage.release_root} is {live}. Either this "
+            f"environment is stale (an old release variable, stamp or checkout) or a "
+            f"deploy is half done; prune deletes nothing. Run it with the app servers' "
+            f"settings and environment, after collectstatic."
         )
     now = time.time() if now is None else now
     found = release_tree.releases(storage)
     complete = [release for release in found if release.completed is not None]
-    if current not in {release.segment for release in complete}:
+    if live not in {release.segment for release in complete}:
         raise CommandError(
-            f"Cannot tell which version is current: STATIC_URL carries {current}, "
-            f"which is not a complete release in {storage.release_root}. Run prune "
-            f"with the settings and environment of the app servers, after collectstatic."
+            f"The published version {live} is not a complete release in "
+            f"{storage.release_root} (its marker is missing or unreadable), so prune "
+            f"deletes nothing. Run 'manage.py collectstatic' for it again."
         )
     newest = {release.segment for release in complete[:keep]}
     decisions = []
     for release in found:
         age = now - release.modified
-        if release.segment == current:
-            decision = Decision(release.segment, False, "current")
+        if release.segment == live:
+            decision = Decision(release.segment, False, "published")
+        elif release.segment == environment:
+            decision = Decision(release.segment, False, "STATIC_URL's version here")
         elif release.completed is None and age < keep_for:
             decision = Decision(release.segment, False, f"incomplete, written {_age(age)} ago")
         elif release.completed is None:
@@ -92,4 +111,4 @@ def plan(
 def delete(storage: ReleaseStorageMixin, segment: str) -> None:
     """Delete a version: its marker first, so it is never complete-looking but half gone."""
     release_tree.delete_marker(storage, segment)
-    release_tree.remove(storage, segment)
+    storage.remove_release(segment)

@@ -1,8 +1,9 @@
 """Which versions the servers of STATIC_ROOT serve from their own directories.
 
 A version is kept when its release is complete (its marker exists). whitenoise
-and the nginx block read this once, at start or when the block is rendered; a
-version pruned later is checked again before it is served. The middleware
+and the nginx block read this at start (and, following the published version,
+at each switch) or when the block is rendered; a version pruned later is
+checked again before it is served. The middleware
 serves a kept release's file only as its collect recorded it in the marker
 (same name, same size): a file cut short, grown or added since is a 404.
 """
@@ -17,7 +18,6 @@ from typing import NamedTuple, cast
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from . import release_tree, releases
-from .conf import conf
 
 logger = logging.getLogger("django_static_url_helper")
 
@@ -35,7 +35,7 @@ class Kept(NamedTuple):
 
     def serves(self, segment: str) -> bool:
         """True while ``segment`` is kept: complete when read, and not pruned since."""
-        marker = release_tree.marker_path(self.root, segment)
+        marker = os.path.join(self.root, release_tree.marker_name(segment))
         return segment in self.versions and os.path.isfile(marker)
 
     def as_collected(self, path: str, size: int) -> bool:
@@ -56,27 +56,31 @@ class Kept(NamedTuple):
         return False
 
 
-def kept() -> Kept | None:
-    """The kept versions, or None unless STATIC_ROOT holds release directories."""
+def storage() -> releases.ReleaseStorageMixin | None:
+    """The staticfiles storage if it keeps release directories on this file system."""
     if not releases.configured():
         return None
-    storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
-    segment = conf.static_url.segment
-    if not releases.is_local(storage) or segment is None:
+    found = cast(releases.ReleaseStorageMixin, staticfiles_storage)
+    return found if releases.is_local(found) else None
+
+
+def kept(segment: str | None) -> Kept | None:
+    """The kept versions with ``segment`` current, or None unless STATIC_ROOT holds releases."""
+    found = storage()
+    if found is None or segment is None:
         return None
-    root = storage.release_root
+    root = found.release_root
     sizes = {}
-    for release in release_tree.releases(storage, complete_only=True):
-        marker = release_tree.read_marker(storage, release.segment)
+    for release in release_tree.releases(found, complete_only=True):
+        marker = release_tree.read_marker(found, release.segment)
         if marker is not None:  # else pruned in the meantime
             sizes[release.segment] = marker["files"]
-    found = Kept(root, segment, frozenset(sizes), sizes)
-    if segment not in found.versions:
+    kept = Kept(root, segment, frozenset(sizes), sizes)
+    if segment not in kept.versions:
         logger.warning(
-            "STATIC_URL carries version %s, which is not a complete release in %s: "
-            "its files are served uncached until collectstatic completes it and "
-            "the servers restart.",
+            "Version %s is not a complete release in %s: its files are served "
+            "uncached until collectstatic completes and publishes it.",
             segment,
             root,
         )
-    return found
+    return kept

@@ -1,18 +1,17 @@
-"""What a version directory holds, on the file system or in an S3 bucket, and its marker.
+"""The completion marker of a version directory, and the list of versions in a release root.
 
 The marker ``<root>/<segment>.release.json`` is written after every file of
-the version, so a version without it is incomplete. It records when the
-collect finished and what it collected, so a second collect of the same
-release compares against it instead of copying again.
+the version, so a version without it is incomplete: ``read_marker`` is the
+one answer to "is version X complete". It records when the collect finished
+and what it collected, so a second collect of the same release compares
+against it instead of copying again. Where files are (a folder, a bucket) is
+the storage's business: this module only calls its ``release_*`` methods.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import posixpath
-import shutil
 import time
 from typing import Any, NamedTuple
 
@@ -20,55 +19,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 
 from . import version
-from .releases import ReleaseStorageMixin, is_local, scope
+from .releases import ReleaseStorageMixin, scope
 
 MARKER_SUFFIX = ".release.json"
 _MARKER_FORMAT = 1
 _CHUNK = 1 << 16
-
-
-class FileInfo(NamedTuple):
-    size: int
-    modified: float
-
-
-def folder(root: str, segment: str, *, local: bool) -> str:
-    """Where version ``segment`` lives below ``root``: a folder, or a bucket key prefix."""
-    return os.path.join(root, segment) if local else posixpath.join(root, segment)
-
-
-def files(storage: ReleaseStorageMixin, segment: str) -> dict[str, FileInfo]:
-    """Every file below ``<root>/<segment>/``, by name relative to it, in one listing."""
-    found: dict[str, FileInfo] = {}
-    if is_local(storage):
-        top = folder(storage.release_root, segment, local=True)
-        stack = [""]
-        while stack:
-            prefix = stack.pop()
-            with contextlib.suppress(FileNotFoundError), os.scandir(top + "/" + prefix) as it:
-                for entry in it:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(prefix + entry.name + "/")
-                    else:
-                        stat = entry.stat(follow_symlinks=False)
-                        found[prefix + entry.name] = FileInfo(stat.st_size, stat.st_mtime)
-        return found
-    key_prefix = folder(storage.release_root, segment, local=False) + "/"
-    for obj in storage.bucket.objects.filter(Prefix=key_prefix):  # type: ignore[attr-defined]
-        name = obj.key[len(key_prefix) :]
-        found[name] = FileInfo(obj.size, obj.last_modified.timestamp())
-    return found
-
-
-def remove(storage: ReleaseStorageMixin, segment: str) -> None:
-    """Delete ``<root>/<segment>/`` and everything below it."""
-    if is_local(storage):
-        top = folder(storage.release_root, segment, local=True)
-        if os.path.isdir(top):
-            shutil.rmtree(top)
-        return
-    key_prefix = folder(storage.release_root, segment, local=False) + "/"
-    storage.bucket.objects.filter(Prefix=key_prefix).delete()  # type: ignore[attr-defined]
 
 
 def same_content(storage: Storage, name: str, source_path: str) -> bool:
@@ -89,11 +44,6 @@ def same_content(storage: Storage, name: str, source_path: str) -> bool:
 
 def marker_name(segment: str) -> str:
     return segment + MARKER_SUFFIX
-
-
-def marker_path(root: str, segment: str) -> str:
-    """The marker of ``segment`` in STATIC_ROOT ``root``, on the file system."""
-    return os.path.join(root, marker_name(segment))
 
 
 def read_marker(storage: Storage, segment: str) -> dict[str, Any] | None:
@@ -117,7 +67,7 @@ def read_marker(storage: Storage, segment: str) -> dict[str, Any] | None:
 def write_marker(
     storage: ReleaseStorageMixin, segment: str, digest: str, sources: dict[str, int]
 ) -> dict[str, Any]:
-    collected = files(storage, segment)
+    collected = storage.release_files(segment)
     data = {
         "format": _MARKER_FORMAT,
         "version": segment,
@@ -140,7 +90,7 @@ def delete_marker(storage: Storage, segment: str) -> None:
 
 def missing(storage: ReleaseStorageMixin, segment: str, marker: dict[str, Any]) -> list[str]:
     """Files the marker lists that are gone or have another size."""
-    present = files(storage, segment)
+    present = storage.release_files(segment)
     return sorted(
         name
         for name, size in marker.get("files", {}).items()
@@ -176,6 +126,6 @@ def releases(storage: ReleaseStorageMixin, complete_only: bool = False) -> list[
             completed = float(marker["completed"])
             found.append(Release(segment, completed, completed))
         elif not complete_only:
-            times = [info.modified for info in files(storage, segment).values()]
+            times = [info.modified for info in storage.release_files(segment).values()]
             found.append(Release(segment, None, max(times, default=0.0)))
     return sorted(found, key=lambda release: (-release.modified, release.segment))

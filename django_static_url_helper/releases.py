@@ -1,9 +1,10 @@
 """Release directories: each collected release keeps its whole tree under its own version.
 
 A release storage makes ``collectstatic`` write into ``<root>/<segment>/...``
-(``root`` is STATIC_ROOT, or the bucket prefix). The collect writes the marker
-``<root>/<segment>.release.json`` last: a version directory without its marker
-is incomplete, and nothing serves it as a kept version or counts it as one.
+(``root`` is STATIC_ROOT, or the bucket prefix). The collect writes the
+marker ``<root>/<segment>.release.json`` once every file is there, then
+publishes the version (``release_publication``). A version directory without
+its marker is incomplete, and nothing serves it as a kept version.
 """
 
 from __future__ import annotations
@@ -20,72 +21,136 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.module_loading import import_string
 
+from . import release_folders, release_publication, version
 from .conf import conf
+from .release_folders import CollectBusy, FileInfo
+from .release_publication import PUBLISHED_NAME, Published
+
+__all__ = ["CollectBusy", "FileInfo", "ReleaseStaticFilesStorage", "ReleaseStorageMixin"]
 
 _scope: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "django_static_url_release_scope", default=None
 )
+# The version one request renders and is served from, fixed when it starts.
+_pinned: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "django_static_url_pinned_version", default=None
+)
 
 
 @contextlib.contextmanager
-def scope(segment: str) -> Iterator[None]:
-    """Within the block release storages work below ``segment``; ``""`` is the root."""
-    token = _scope.set(segment)
+def _set(var: contextvars.ContextVar[str | None], segment: str | None) -> Iterator[None]:
+    token = var.set(segment)
     try:
         yield
     finally:
-        _scope.reset(token)
+        var.reset(token)
+
+
+def scope(segment: str) -> contextlib.AbstractContextManager[None]:
+    """Within the block release storages work below ``segment``; ``""`` is the root."""
+    return _set(_scope, segment)
+
+
+def in_release_collect() -> bool:
+    """True while collectstatic writes a release (inside ``scope``)."""
+    return bool(_scope.get())
+
+
+def pinned(segment: str | None) -> contextlib.AbstractContextManager[None]:
+    """Within the block (one request) ``live_segment()`` is ``segment``."""
+    return _set(_pinned, segment)
 
 
 class ReleaseStorageMixin(Storage):
-    """Put first in the bases of ``StaticFilesStorage`` or django-storages' ``S3Storage``.
+    """Put first in the bases of ``StaticFilesStorage`` (or a subclass of it).
 
     Names stay relative to the version, so ``url()`` and ``{% static %}`` are
-    unchanged; only where files live moves below the version segment.
+    unchanged; only where files live moves below the version segment. For a
+    bucket use ``releases_s3.ReleaseS3Storage`` (or its ``S3ReleaseMixin``).
     """
 
     @property
     def release_root(self) -> str:
         """STATIC_ROOT (absolute) or the bucket prefix, without any segment."""
-        if isinstance(self, FileSystemStorage):
-            base = self.base_location
-            return os.fspath(os.path.abspath(base)) if base else ""
-        try:
-            return self.__dict__["_release_root"]  # type: ignore[no-any-return]
-        except KeyError:
-            # django-storages tests hasattr(self, "location") before setting it.
-            raise AttributeError("location") from None
+        base = getattr(self, "base_location", None)
+        return os.fspath(os.path.abspath(base)) if base else ""
+
+    def release_folder(self, segment: str) -> str:
+        """Where version ``segment`` lives: a folder, or a bucket key prefix."""
+        return os.path.join(self.release_root, segment)
 
     @property
     def release_segment(self) -> str:
-        """The version being collected or pruned, else the one STATIC_URL carries."""
+        """The version being collected or pruned, else the one being served."""
         scoped = _scope.get()
         if scoped is not None:
             return scoped
-        segment = conf.static_url.segment
+        segment = self.live_segment()
         if segment is None:
             raise ImproperlyConfigured(
-                f"{type(self).__name__} keeps each release below its version, but "
-                f"STATIC_URL {conf.static_url.base!r} carries no version segment. "
-                f"Compute STATIC_URL with a helper of django_static_url_helper.url_helper."
+                f"{type(self).__name__} keeps each release below its version, but no "
+                f"version is known yet: STATIC_URL {conf.static_url.base!r} carries none "
+                f"and no collectstatic has published one. Run 'manage.py collectstatic' "
+                f"(with a helper of django_static_url_helper.url_helper computing STATIC_URL)."
             )
         return segment
+
+    def live_segment(self) -> str | None:
+        """The version this request (or process) serves and renders.
+
+        The one STATIC_URL carries; with STATIC_VERSION_FOLLOW, the one
+        published last (re-read at most once per interval), and within a
+        request the one it started with.
+        """
+        segment = _pinned.get()
+        if segment is not None:
+            return segment
+        if conf.follow:
+            published = self.published()
+            if published is not None:
+                return published.segment
+        return conf.static_url.segment
+
+    def published(self) -> Published | None:
+        """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL."""
+        following = self.__dict__.get("_following")
+        if following is None:
+            following = self.__dict__.setdefault("_following", release_publication.Following())
+        return following.published(self.read_published_if_changed, conf.follow_interval)  # type: ignore[no-any-return]
+
+    def read_published(self) -> Published | None:
+        """The published version now, read from the storage (no cache)."""
+        _tag, body = self.read_published_if_changed(None)
+        return None if body is None else release_publication.decode(body)
 
     @property
     def location(self) -> str:
         root = self.release_root
-        if not root and isinstance(self, FileSystemStorage):
+        if not root:
             return root  # STATIC_ROOT unset: StaticFilesStorage.path() says so
         segment = self.release_segment
-        if not segment:
-            return root
-        from .release_tree import folder  # release_tree builds on this module
-
-        return folder(root, segment, local=is_local(self))
+        return self.release_folder(segment) if segment else root
 
     @location.setter
     def location(self, value: str) -> None:
         self.__dict__["_release_root"] = value
+
+    def url(self, name: str | None) -> str:
+        url: str = super().url(name)
+        live, static_url = self.live_segment(), conf.static_url
+        if live is None:
+            raise conf.unpublished() or ImproperlyConfigured(
+                f"{type(self).__name__} keeps each release below its version, but "
+                f"STATIC_URL {static_url.base!r} carries no version segment. Compute "
+                f"STATIC_URL with a helper of django_static_url_helper.url_helper."
+            )
+        if live == static_url.segment:
+            return url
+        # Followed past STATIC_URL's version: the same URL under the live one.
+        current = f"{static_url.base}{static_url.segment or version.PENDING}/"
+        if not url.startswith(current):
+            return url
+        return f"{static_url.base}{live}/{url[len(current) :]}"
 
     def _save(self, name: str, content: Any) -> str:
         if _scope.get() is None:
@@ -96,12 +161,28 @@ class ReleaseStorageMixin(Storage):
             )
         return super()._save(name, content)  # type: ignore[misc,no-any-return]
 
-    def get_object_parameters(self, name: str) -> dict[str, Any]:
-        """django-storages' upload parameters: files of a version are immutable."""
-        params: dict[str, Any] = super().get_object_parameters(name)  # type: ignore[misc]
-        cache = conf.immutable_cache_control if _scope.get() else None
-        params.setdefault("CacheControl", cache or "no-cache")
-        return params
+    # --- What differs between a file system and a bucket (see releases_s3). ---
+
+    def release_files(self, segment: str) -> dict[str, FileInfo]:
+        """Every file of version ``segment``, by name relative to its folder."""
+        return release_folders.files(self.release_folder(segment))
+
+    def remove_release(self, segment: str) -> None:
+        """Delete version ``segment``'s folder and everything in it."""
+        release_folders.remove(self.release_folder(segment))
+
+    def read_published_if_changed(self, tag: Any) -> tuple[Any, bytes | None]:
+        """``(tag, body)`` of the published record; ``body`` None if unchanged since ``tag``."""
+        return release_folders.read_if_changed(os.path.join(self.release_root, PUBLISHED_NAME), tag)
+
+    def publish(self, segment: str) -> None:
+        """Make ``segment`` the published version, in one atomic write."""
+        path = os.path.join(self.release_root, PUBLISHED_NAME)
+        release_folders.write_atomically(path, release_publication.encode(segment))
+
+    def collect_lock(self, wait: float) -> contextlib.AbstractContextManager[str | None]:
+        """Hold the release root's collect lock (``CollectBusy`` after ``wait`` seconds)."""
+        return release_folders.locked(self.release_root, wait)
 
 
 class ReleaseStaticFilesStorage(ReleaseStorageMixin, StaticFilesStorage):

@@ -17,6 +17,8 @@ from django.contrib.staticfiles.storage import StaticFilesStorage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from .conf import conf
+
 __all__ = ["DEFAULT_URL_MEMO_SIZE", "VersionedStaticFilesStorage"]
 
 DEFAULT_URL_MEMO_SIZE = 4096
@@ -64,6 +66,9 @@ class VersionedStaticFilesStorage(StaticFilesStorage):
             pass
         except TypeError:  # an unhashable name is answered, never kept
             return super().url(name)
+        unpublished = conf.unpublished()
+        if unpublished is not None:
+            raise unpublished
         url = super().url(name)
         if len(self._urls) >= self.url_memo_size:
             # Templates name a fixed set of files; a full memo means names from

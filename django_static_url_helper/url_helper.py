@@ -14,11 +14,12 @@ from typing import Literal
 from django.core.exceptions import ImproperlyConfigured
 
 from . import git_revision, helper_inputs, version
-from .source_registry import Source, record, record_stamp_url, source_of, stamp_url_for
+from .version_source import Source, VersionedStaticURL
 
 __all__ = [
     "PENDING",
     "Source",
+    "VersionedStaticURL",
     "get_static_url_env",
     "get_static_url_file",
     "get_static_url_fixed",
@@ -26,20 +27,19 @@ __all__ = [
     "get_static_url_now",
     "get_static_url_release",
     "get_static_url_stamp",
-    "source_of",
-    "stamp_url_for",
 ]
 
-PENDING = "stamp-pending"
-"""Stands where the segment goes while collectstatic runs before the stamp exists."""
+PENDING = version.PENDING
 
 
-def _versioned(
+def _url(static_url_base: str, segment: str, source: Source) -> VersionedStaticURL:
+    return VersionedStaticURL(version.join(static_url_base, segment), source, static_url_base)
+
+
+def _keyed(
     static_url_base: str, kind: str, value: str, secret_key: str | bytes | None, source: Source
-) -> str:
-    return record(
-        version.join(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key)), source
-    )
+) -> VersionedStaticURL:
+    return _url(static_url_base, version.keyed_segment(f"{kind}:{value}", secret_key), source)
 
 
 # --- The 0.1.0 helpers: same names, same positional order, same defaults. ---
@@ -47,7 +47,7 @@ def _versioned(
 
 def get_static_url_now(
     static_url_base: str, hash_url: bool = True, secret_key: str | bytes | None = None
-) -> str:
+) -> VersionedStaticURL:
     """Version from the process boot time: a new URL at every (re)start.
 
     One value per process, however often and from wherever it is called
@@ -58,8 +58,8 @@ def get_static_url_now(
     source = Source("now")
     if not hash_url:
         seconds = helper_inputs.boot_time_ns() // 10**9
-        return record(version.join(static_url_base, version.plain_segment(seconds)), source)
-    return _versioned(static_url_base, "now", str(helper_inputs.boot_time_ns()), secret_key, source)
+        return _url(static_url_base, version.plain_segment(seconds), source)
+    return _keyed(static_url_base, "now", str(helper_inputs.boot_time_ns()), secret_key, source)
 
 
 def get_static_url_file(
@@ -69,7 +69,7 @@ def get_static_url_file(
     secret_key: str | bytes | None = None,
     *,
     timestamp: Literal["atime", "mtime"] = "atime",
-) -> str:
+) -> VersionedStaticURL:
     """Version from a deploy file's access time (0.1.0 default) or modification time.
 
     Touch the file at every deploy. Pass ``timestamp="mtime"`` on file systems
@@ -80,37 +80,33 @@ def get_static_url_file(
     stamp_ns = helper_inputs.deploy_file_ns(path, timestamp)
     source = Source("file", os.path.abspath(path))
     if not hash_url:
-        return record(
-            version.join(static_url_base, version.plain_segment(stamp_ns // 10**9)), source
-        )
-    return _versioned(static_url_base, timestamp, str(stamp_ns), secret_key, source)
+        return _url(static_url_base, version.plain_segment(stamp_ns // 10**9), source)
+    return _keyed(static_url_base, timestamp, str(stamp_ns), secret_key, source)
 
 
 # --- Sources that are identical on every server of one release. ---
+# Their values are no secret (a commit id, a build number, a content hash), so
+# their segments are not keyed: a build without the production SECRET_KEY
+# (collectstatic in an image build) computes the segment the servers compute.
 
 
-def get_static_url_release(
-    static_url_base: str, release: str, secret_key: str | bytes | None = None
-) -> str:
+def get_static_url_release(static_url_base: str, release: str) -> VersionedStaticURL:
     """Version from an explicit release id, e.g. a build number your deploy knows."""
     value = helper_inputs.release_id(release, "The release given to get_static_url_release()")
-    return _versioned(static_url_base, "release", value, secret_key, Source("release"))
+    return _url(static_url_base, version.release_segment(value), Source("release"))
 
 
-def get_static_url_env(
-    static_url_base: str, variable: str, secret_key: str | bytes | None = None
-) -> str:
+def get_static_url_env(static_url_base: str, variable: str) -> VersionedStaticURL:
     """Version from an environment variable, e.g. ``GIT_COMMIT`` or ``HEROKU_RELEASE_VERSION``."""
     version.validate_base(static_url_base)
     value = helper_inputs.env_release_id(variable)
-    return _versioned(static_url_base, "release", value, secret_key, Source("env", variable))
+    source = Source("env", variable=variable)
+    return _url(static_url_base, version.release_segment(value), source)
 
 
 def get_static_url_git(
-    static_url_base: str,
-    checkout: str | os.PathLike[str],
-    secret_key: str | bytes | None = None,
-) -> str:
+    static_url_base: str, checkout: str | os.PathLike[str]
+) -> VersionedStaticURL:
     """Version from the commit of the git checkout holding ``checkout`` (read from .git).
 
     ``checkout`` is absolute, e.g. ``BASE_DIR``: a server process may start in
@@ -125,41 +121,37 @@ def get_static_url_git(
         )
     revision = git_revision.read_revision(checkout)
     source = Source("git", str(Path(checkout).resolve()))
-    return _versioned(static_url_base, "release", revision, secret_key, source)
+    return _url(static_url_base, version.release_segment(revision), source)
 
 
 def get_static_url_stamp(
-    static_url_base: str,
-    stamp_path: str | os.PathLike[str],
-    secret_key: str | bytes | None = None,
-) -> str:
+    static_url_base: str, stamp_path: str | os.PathLike[str]
+) -> VersionedStaticURL:
     """Version from the content of the static files, read from a stamp file.
 
-    ``manage.py static_url stamp`` writes the stamp after collectstatic; every
-    server that has the same files computes the same version.
+    ``collectstatic`` writes the stamp once the files are collected (or
+    ``manage.py static_url stamp``, for a tree collected elsewhere); every
+    server that has the same files computes the same version. Until the first
+    collectstatic the URL carries no version (``/static/unpublished/``):
+    settings load and ``migrate`` or ``check`` work, while rendering a static
+    URL or serving stops with an error that names collectstatic.
     """
     version.validate_base(static_url_base)
     path = os.path.abspath(os.fspath(stamp_path))
     source = Source("stamp", path)
-
-    def for_digest(digest: str) -> str:
-        url = _versioned(static_url_base, "content", digest, secret_key, source)
-        record_stamp_url(url, for_digest)
-        return url
-
     digest = helper_inputs.stamp_digest(path)
     if digest is None:
-        url = record(static_url_base + PENDING + "/", source)
-        record_stamp_url(url, for_digest)
-        return url
-    return for_digest(digest)
+        return VersionedStaticURL(static_url_base + PENDING + "/", source, static_url_base)
+    return _url(static_url_base, version.content_segment(digest), source)
 
 
-def get_static_url_fixed(static_url_base: str, segment: str = "0" * version.SEGMENT_LENGTH) -> str:
+def get_static_url_fixed(
+    static_url_base: str, segment: str = "0" * version.SEGMENT_LENGTH
+) -> VersionedStaticURL:
     """A constant version, for tests and HTML snapshots."""
     if not version.is_segment(segment):
         raise ImproperlyConfigured(
             f"get_static_url_fixed(segment={segment!r}): a segment is exactly "
             f"{version.SEGMENT_LENGTH} lowercase hex digits, e.g. {'0' * version.SEGMENT_LENGTH!r}."
         )
-    return record(version.join(static_url_base, segment), Source("fixed"))
+    return _url(static_url_base, segment, Source("fixed"))

@@ -21,6 +21,9 @@ SEGMENT_LENGTH = 12
 SEGMENT_PATTERN = f"[0-9a-f]{{{SEGMENT_LENGTH}}}"
 _SEGMENT_RE = re.compile(SEGMENT_PATTERN)
 
+PENDING = "unpublished"
+"""Stands where the segment goes until the first collectstatic has written the stamp."""
+
 _KEY_CONTEXT = b"django-static-url segment key v1\x00"
 _UNKEYED = b"django-static-url segment key v1 (no secret)"
 
@@ -52,6 +55,19 @@ def keyed_segment(value: str, secret_key: str | bytes | None = None) -> str:
     """
     digest = hmac.new(_derive_key(secret_key), value.encode(), hashlib.sha256)
     return digest.hexdigest()[:SEGMENT_LENGTH]
+
+
+def release_segment(release_id: str) -> str:
+    """The segment of a release id, a commit id or an environment variable's value.
+
+    Not keyed: the same on every machine, with or without the production secret.
+    """
+    return keyed_segment(f"release:{release_id}")
+
+
+def content_segment(digest: str) -> str:
+    """The segment of a content digest (the stamp), the same on every machine."""
+    return keyed_segment(f"content:{digest}")
 
 
 def plain_segment(seconds: int) -> str:
@@ -127,6 +143,8 @@ def split_url(static_url: str) -> VersionedURL:
     head, sep, last = static_url.rstrip("/").rpartition("/")
     if sep and static_url.endswith("/") and is_segment(last):
         return VersionedURL(head + "/", last)
+    if sep and static_url.endswith("/") and last == PENDING:
+        return VersionedURL(head + "/", None)  # a stamp not written yet: no version
     return VersionedURL(static_url, None)
 
 

@@ -15,7 +15,7 @@ from . import release_serving
 from .cache_policy import NO_STORE
 from .conf import conf
 
-__all__ = ["Found", "Located", "Policy"]
+__all__ = ["Found", "Located", "Policy", "Serving"]
 
 
 class Located(NamedTuple):
@@ -43,9 +43,10 @@ class Policy(NamedTuple):
     """Release directories: STATIC_ROOT holds one folder per kept version."""
 
     @classmethod
-    def from_settings(cls, static_prefix: str, releases: release_serving.Kept | None) -> Policy:
+    def from_settings(
+        cls, static_prefix: str, segment: str | None, releases: release_serving.Kept | None
+    ) -> Policy:
         """Read once: the request path must not pay for settings lookups."""
-        segment = conf.static_url.segment
         return cls(
             static_prefix, segment, conf.immutable_cache_control, conf.mismatch == "404", releases
         )
@@ -87,3 +88,12 @@ class Policy(NamedTuple):
         elif segment is not None:
             cache_control = NO_STORE
         return Located(f"{self.static_prefix}{folder}/{name}", cache_control)
+
+
+class Serving(NamedTuple):
+    """What the middleware serves for one version; swapped whole when the version changes."""
+
+    policy: Policy
+    current_files: dict[str, Found]
+    """find_static's answer for every current-version URL, keyed by its path."""
+    version_header: tuple[str, str] | None

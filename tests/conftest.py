@@ -1,30 +1,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
-from typing import Any
+from collections.abc import Generator
 
 import pluggy
 import pytest
 
-from django_static_url_helper import source_registry
 from tests import servers
-
-
-@pytest.fixture
-def clean_argv(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.argv", ["manage.py", "runserver"])
-
-
-@pytest.fixture
-def forget_sources() -> Iterator[None]:
-    """What the url_helper helpers record during a test is gone after it."""
-    registries: list[dict[Any, Any]] = [source_registry._sources, source_registry._stamp_urls]
-    saved = [dict(registry) for registry in registries]
-    yield
-    for registry, before in zip(registries, saved, strict=True):
-        registry.clear()
-        registry.update(before)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import os
 
 from django_static_url_helper import url_helper
 from tests.settings import *  # noqa: F403
-from tests.settings import BASE_DIR, SECRET_KEY, STATIC_ROOT_URL
+from tests.settings import BASE_DIR, STATIC_ROOT_URL
 
 DEBUG = False
 ROOT_URLCONF = "tests.urls_whitenoise"
@@ -18,5 +18,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
 }
-STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID", SECRET_KEY)
+STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID")
 STATIC_VERSION_MISMATCH = os.environ.get("RELEASE_MISMATCH", "no-store")

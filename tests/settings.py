@@ -25,7 +25,7 @@ DATABASES: dict[str, dict[str, str]] = {}
 USE_TZ = True
 
 STATIC_ROOT_URL = "/static/"
-STATIC_URL = url_helper.get_static_url_fixed(STATIC_ROOT_URL, "3fa9c1e2b7d4")
+STATIC_URL: str = url_helper.get_static_url_fixed(STATIC_ROOT_URL, "3fa9c1e2b7d4")
 # Typed as Django takes them: Paths here, while the settings modules that
 # star-import this one set str values from environment variables.
 STATICFILES_DIRS: list[str | Path] = [BASE_DIR / "static"]

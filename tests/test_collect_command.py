@@ -1,3 +1,5 @@
+"""collectstatic is the one deploy step: without release directories it collects, then stamps."""
+
 from __future__ import annotations
 
 import io
@@ -8,12 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, url_helper
+from django_static_url_helper import content_hash, url_helper, version
 
 if TYPE_CHECKING:
     from pytest_django import Settings
-
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 
 
 def run(*args: str) -> str:
@@ -22,93 +22,97 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def stamp_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Settings as a deploy has them: STATIC_URL from a stamp that does not exist yet."""
-    monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "collect"])
-    stamp = tmp_path / "static-version.txt"
-    settings.STATIC_ROOT = tmp_path / "collected"
-    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
-    return stamp
-
-
-def test_collect_copies_the_files_and_writes_their_stamp(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stamp = stamp_settings(settings, tmp_path, monkeypatch)
-    assert settings.STATIC_URL == "/static/stamp-pending/"  # the first deploy boots
-    out = run("collect")
-    root = tmp_path / "collected"
-    assert (root / "css" / "site.css").is_file()
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
-    assert "static files copied" in out
-    assert f"Wrote {stamp}" in out
-
-
-def test_collect_stamp_equals_collectstatic_then_stamp(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stamp = stamp_settings(settings, tmp_path, monkeypatch)
-    run("collect")
-    one_step = content_hash.read_stamp(stamp)
-    settings.STATIC_ROOT = tmp_path / "two-steps"
-    call_command("collectstatic", interactive=False, verbosity=0)
-    run("stamp", "--output", str(tmp_path / "two.txt"))
-    assert content_hash.read_stamp(tmp_path / "two.txt") == one_step
-
-
-def test_collect_clear_removes_files_no_longer_in_the_sources(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stamp = stamp_settings(settings, tmp_path, monkeypatch)
-    stale = tmp_path / "collected" / "removed-since.css"
-    stale.parent.mkdir()
-    stale.write_text("old")
-    run("collect", "--clear", "--output", str(stamp))
-    assert not stale.exists()
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
-
-
-def test_collect_without_a_stamp_file_refuses_before_copying(
-    settings: Settings, tmp_path: Path
-) -> None:
-    settings.STATIC_ROOT = tmp_path / "collected"
-    with pytest.raises(CommandError, match="pass --output PATH, or run collectstatic alone"):
-        run("collect")
-    assert not (tmp_path / "collected").exists()
-
-
 def collectstatic(*args: str) -> str:
     out = io.StringIO()
     call_command("collectstatic", "--noinput", *args, stdout=out)
     return out.getvalue()
 
 
-def test_collectstatic_alone_says_the_stamp_still_holds_the_old_content(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stamp = stamp_settings(settings, tmp_path, monkeypatch)
-    monkeypatch.setattr("sys.argv", ["manage.py", "collectstatic"])
-    assert f"{stamp} is not written yet" in collectstatic("-v0")  # the first deploy
-    content_hash.write_stamp(stamp, "0" * 64)
+@pytest.fixture
+def stamp(settings: Settings, tmp_path: Path) -> Path:
+    """Settings as a first deploy has them: STATIC_URL from a stamp not written yet."""
+    stamp = tmp_path / "static-version.txt"
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    assert settings.STATIC_URL == "/static/unpublished/"
+    return stamp
+
+
+def test_collectstatic_copies_the_files_and_writes_their_stamp(stamp: Path, tmp_path: Path) -> None:
     out = collectstatic()
+    root = tmp_path / "collected"
+    assert (root / "css" / "site.css").is_file()
+    digest = content_hash.read_stamp(stamp)
+    assert digest == content_hash.hash_tree(root)
     assert "static files copied" in out
-    last = out.strip().splitlines()[-1]
-    assert f"{stamp} still holds the version of the previous" in last
-    assert "'manage.py static_url stamp'" in last
-    assert "'manage.py static_url collect'" in last
-    assert "still holds" not in collectstatic("--dry-run")
+    segment = version.content_segment(digest)
+    assert f"Published version {segment} (stamp {stamp})" in out.strip().splitlines()[-1]
+    assert url_helper.get_static_url_stamp("/static/", stamp) == f"/static/{segment}/"
 
 
-def test_collectstatic_notice_only_for_a_stamp_url(settings: Settings, tmp_path: Path) -> None:
+def test_call_command_from_a_deploy_script_needs_no_options(stamp: Path) -> None:
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert content_hash.read_stamp(stamp)
+
+
+def test_a_second_deploy_stamps_the_new_content(
+    stamp: Path, settings: Settings, tmp_path: Path
+) -> None:
+    collectstatic("-v0")
+    first = content_hash.read_stamp(stamp)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "new.css").write_text("new")
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, extra]
+    collectstatic("-v0")
+    assert content_hash.read_stamp(stamp) not in (first, "")
+
+
+def test_static_url_collect_is_collectstatic(stamp: Path, tmp_path: Path) -> None:
+    out = run("collect")
+    assert "static files copied" in out
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
+
+
+def test_collectstatic_stamp_equals_a_later_stamp_command(
+    stamp: Path, settings: Settings, tmp_path: Path
+) -> None:
+    collectstatic("-v0")
+    settings.STATIC_ROOT = tmp_path / "two-steps"
+    call_command("collectstatic", interactive=False, verbosity=0)
+    run("stamp", "--output", str(tmp_path / "two.txt"))
+    assert content_hash.read_stamp(tmp_path / "two.txt") == content_hash.read_stamp(stamp)
+
+
+def test_collect_clear_removes_files_no_longer_in_the_sources(stamp: Path, tmp_path: Path) -> None:
+    stale = tmp_path / "collected" / "removed-since.css"
+    stale.parent.mkdir()
+    stale.write_text("old")
+    run("collect", "--clear")
+    assert not stale.exists()
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
+
+
+def test_a_dry_run_writes_no_stamp(stamp: Path) -> None:
+    assert "Published" not in collectstatic("--dry-run")
+    assert not stamp.exists()
+
+
+def test_without_a_stamp_source_collectstatic_is_djangos(
+    settings: Settings, tmp_path: Path
+) -> None:
     settings.STATIC_ROOT = tmp_path / "collected"
     out = collectstatic()
     assert "static files copied" in out
-    assert "stamp" not in out
-    assert "stamp" not in collectstatic("--dry-run")
+    assert "Published" not in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["collected"]
 
 
-def test_collect_prints_no_stamp_notice(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_stamp_that_cannot_be_written_is_a_clear_error(
+    settings: Settings, tmp_path: Path
 ) -> None:
-    stamp_settings(settings, tmp_path, monkeypatch)
-    assert "still holds" not in run("collect")
+    (tmp_path / "a-file").write_text("")
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", tmp_path / "a-file" / "s")
+    with pytest.raises(CommandError, match=r"Cannot write the stamp .*a-file/s: .*collectstatic"):
+        collectstatic("-v0")

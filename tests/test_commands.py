@@ -19,8 +19,6 @@ from . import isolated
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
-
 
 def run(*args: str) -> str:
     out = io.StringIO()
@@ -38,6 +36,8 @@ def test_show_prints_version_and_static_url() -> None:
 def test_show_json_for_deploy_scripts() -> None:
     assert json.loads(run("show", "--json")) == {
         "base": "/static/",
+        "follow": False,
+        "published": None,
         "source": "fixed",
         "static_url": "/static/3fa9c1e2b7d4/",
         "version": "3fa9c1e2b7d4",
@@ -69,12 +69,11 @@ def test_stamp_writes_the_hash_of_static_root(tmp_path: Path) -> None:
 def test_stamp_defaults_to_static_root_and_the_settings_stamp(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.argv", ["manage.py", "static_url", "stamp"])
     settings.STATIC_ROOT = tmp_path
     (tmp_path / "a.css").write_text("a")
     stamp = tmp_path / "static-version.txt"  # inside the tree: left out of the hash
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
-    assert settings.STATIC_URL == "/static/stamp-pending/"
+    assert settings.STATIC_URL == "/static/unpublished/"
     run("stamp")
     assert content_hash.read_stamp(stamp) == content_hash.hash_tree(
         tmp_path, {"static-version.txt"}

@@ -411,7 +411,7 @@ def test_current_version_index_holds_the_safe_files_only(settings: Any, tmp_path
     (tmp_path / "robots.txt").write_bytes(b"")
     settings.WHITENOISE_ROOT = str(tmp_path)
     middleware = VersionedWhiteNoiseMiddleware(lambda request: None)
-    index = middleware.current_files
+    index = middleware.state.current_files
     assert index[f"/static/{CURRENT}/css/site.css"].cache_control == IMMUTABLE
     assert f"/static/{CURRENT}/2024/x.png" in index
     assert "/static/.env" in middleware.files  # whitenoise indexed it; we never serve it
@@ -421,10 +421,10 @@ def test_current_version_index_holds_the_safe_files_only(settings: Any, tmp_path
 
 def test_no_current_version_index_without_a_version_or_with_autorefresh(settings: Any) -> None:
     settings.STATIC_URL = "/static/"
-    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).state.current_files == {}
     settings.STATIC_URL = f"/static/{CURRENT}/"
     settings.WHITENOISE_AUTOREFRESH = True
-    assert VersionedWhiteNoiseMiddleware(lambda request: None).current_files == {}
+    assert VersionedWhiteNoiseMiddleware(lambda request: None).state.current_files == {}
 
 
 def test_explicit_whitenoise_static_prefix_loses_its_segment(settings: Any) -> None:

@@ -10,14 +10,14 @@ from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from django_static_url_helper import app_order_checks, checks, url_helper
+from django_static_url_helper import app_order_checks, url_helper
+from django_static_url_helper import publication_checks as checks
 
-from .release_support import KEY, RELEASE_A, RELEASE_STORAGES, collect, make_tree
+from .release_support import RELEASE_A, RELEASE_STORAGES, collect, make_tree
 
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 OURS, THEIRS = "django_static_url_helper", "django.contrib.staticfiles"
 
 
@@ -31,7 +31,7 @@ def production(settings: Settings, tmp_path: Path) -> Settings:
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "root"
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "src", RELEASE_A)]
-    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1", KEY)
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
     return settings
 
 

@@ -22,18 +22,18 @@ from django_static_url_helper import release_tree, url_helper, version
 from django_static_url_helper.releases import ReleaseStaticFilesStorage
 
 from . import servers
-from .release_support import KEY, RELEASE_STORAGES, collect, make_tree, read_tree
+from .release_support import RELEASE_STORAGES, collect, make_tree, read_tree
 
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = [pytest.mark.server, pytest.mark.usefixtures("forget_sources", "clean_argv")]
+pytestmark = pytest.mark.server
 FILES = 3000
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def segment(release_id: str) -> str:
-    url = url_helper.get_static_url_release("/static/", release_id, KEY)
+    url = url_helper.get_static_url_release("/static/", release_id)
     return str(version.split_url(url).segment)
 
 
@@ -89,7 +89,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
         STORAGES=RELEASE_STORAGES,
         STATIC_ROOT=root,
         STATICFILES_DIRS=[small],
-        STATIC_URL=url_helper.get_static_url_release("/static/", "r1", KEY),
+        STATIC_URL=url_helper.get_static_url_release("/static/", "r1"),
     ):
         collect()
     kill_half_way(root, big, "r2")
@@ -176,7 +176,7 @@ def completed(killed: Killed, tmp_path_factory: pytest.TempPathFactory) -> Compl
         STORAGES=RELEASE_STORAGES,
         STATIC_ROOT=root,
         STATICFILES_DIRS=[killed.big],
-        STATIC_URL=url_helper.get_static_url_release("/static/", "r2", KEY),
+        STATIC_URL=url_helper.get_static_url_release("/static/", "r2"),
     ):
         out = collect()
     return Completed(root, out)

@@ -18,7 +18,6 @@ from django_static_url_helper import url_helper, version
 from . import servers
 from .release_support import (
     KEPT_FILES,
-    KEY,
     RELEASE_A,
     RELEASE_B,
     RELEASE_STORAGES,
@@ -41,7 +40,7 @@ class Site(NamedTuple):
 
 
 def url(release_id: str) -> str:
-    return url_helper.get_static_url_release("/static/", release_id, KEY)
+    return url_helper.get_static_url_release("/static/", release_id)
 
 
 def segment(release_id: str) -> str:

@@ -13,7 +13,6 @@ from django.core.management.base import CommandError
 from django_static_url_helper import release_prune, url_helper, version
 
 from .release_support import (
-    KEY,
     RELEASE_A,
     RELEASE_STORAGES,
     collect,
@@ -26,7 +25,6 @@ from .release_support import (
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 DAY = 86400
 
 
@@ -51,7 +49,7 @@ class Releases:
         return segment
 
     def current(self, release_id: str) -> str:
-        url = url_helper.get_static_url_release("/static/", release_id, KEY)
+        url = url_helper.get_static_url_release("/static/", release_id)
         self.settings.STATIC_URL = url
         return str(version.split_url(url).segment)
 
@@ -72,7 +70,7 @@ def test_keeps_the_newest_three_by_default(five: Releases) -> None:
     out = static_url("prune")
     assert five.left() == {"r3", "r4", "r5"}
     assert f"deleted      {five.segments['r1']}  (collected 30.0d ago)" in out
-    assert f"keep         {five.segments['r5']}  (current)" in out
+    assert f"keep         {five.segments['r5']}  (published)" in out
     assert f"keep         {five.segments['r4']}  (one of the newest 3)" in out
     assert not (five.root / f"{five.segments['r1']}.release.json").exists()
 
@@ -83,11 +81,30 @@ def test_keeps_releases_younger_than_keep_for(five: Releases) -> None:
     assert f"keep         {five.segments['r4']}  (collected 5.0d ago)" in out
 
 
-def test_never_deletes_the_current_version_even_the_oldest(five: Releases) -> None:
-    five.current("r1")  # a rollback to the first release
+def test_never_deletes_the_published_version_even_the_oldest(five: Releases) -> None:
+    five.settings.STATICFILES_DIRS = [five.tmp / "r1"]
+    five.current("r1")
+    collect()  # a rollback to the first release publishes it again
     static_url("prune", "--keep", "0", "--keep-for", "0")
     assert five.left() == {"r1"}
     assert read_tree(five.root / five.segments["r1"]) == {**RELEASE_A, "id.txt": b"r1"}
+
+
+def test_a_stale_environment_naming_an_older_release_deletes_nothing(five: Releases) -> None:
+    five.current("r2")  # an old release variable in the shell that runs prune
+    with pytest.raises(CommandError, match=r"version published last .* is " + five.segments["r5"]):
+        static_url("prune", "--keep", "0", "--keep-for", "0")
+    assert five.left() == {"r1", "r2", "r3", "r4", "r5"}
+
+
+def test_following_servers_keep_the_published_and_this_environment_s_release(
+    five: Releases,
+) -> None:
+    five.settings.STATIC_VERSION_FOLLOW = True
+    five.current("r2")
+    out = static_url("prune", "--keep", "0", "--keep-for", "0")
+    assert five.left() == {"r2", "r5"}
+    assert f"keep         {five.segments['r5']}  (published)" in out
 
 
 def test_dry_run_lists_and_deletes_nothing(five: Releases) -> None:
@@ -99,14 +116,14 @@ def test_dry_run_lists_and_deletes_nothing(five: Releases) -> None:
 
 def test_refuses_when_static_url_has_no_version(five: Releases) -> None:
     five.settings.STATIC_URL = "/static/"
-    with pytest.raises(CommandError, match="Cannot tell which version is current"):
+    with pytest.raises(CommandError, match="STATIC_URL here carries no version"):
         static_url("prune")
     assert len(five.left()) == 5
 
 
 def test_refuses_when_the_current_version_was_never_collected(five: Releases) -> None:
     five.current("r6")  # prune run with another environment than the servers
-    with pytest.raises(CommandError, match="not a complete release in"):
+    with pytest.raises(CommandError, match="deletes nothing"):
         static_url("prune", "--keep", "0", "--keep-for", "0")
     assert len(five.left()) == 5
 
@@ -160,5 +177,5 @@ def test_a_negative_keep_is_refused(five: Releases) -> None:
 def test_an_empty_root_refuses(settings: Settings, tmp_path: Path) -> None:
     site = Releases(settings, tmp_path)
     site.current("r1")
-    with pytest.raises(CommandError, match="not a complete release"):
+    with pytest.raises(CommandError, match="No version is published"):
         static_url("prune")

@@ -8,18 +8,17 @@ from typing import TYPE_CHECKING
 import pytest
 
 from django_static_url_helper import release_serving, url_helper, version
+from django_static_url_helper.conf import conf
 
-from .release_support import KEY, RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
+from .release_support import RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
 
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
-
 
 def release(settings: Settings, tmp_path: Path, release_id: str, files: dict[str, bytes]) -> str:
     settings.STATICFILES_DIRS = [make_tree(tmp_path / release_id, files)]
-    settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id, KEY)
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id)
     collect()
     return str(version.split_url(settings.STATIC_URL).segment)
 
@@ -32,7 +31,7 @@ def test_complete_releases_are_kept_and_incomplete_ones_not(
     one = release(settings, tmp_path, "r1", RELEASE_A)
     two = release(settings, tmp_path, "r2", RELEASE_B)
     make_tree(root / "0123456789ab", {"css/site.css": b"half"})
-    kept = release_serving.kept()
+    kept = release_serving.kept(conf.static_url.segment)
     assert kept is not None
     assert kept.versions == {one, two}
     assert kept.current == two
@@ -44,12 +43,12 @@ def test_complete_releases_are_kept_and_incomplete_ones_not(
 
 
 def test_nothing_is_kept_without_release_directories(settings: Settings) -> None:
-    assert release_serving.kept() is None
+    assert release_serving.kept(conf.static_url.segment) is None
     settings.STORAGES = {
         **RELEASE_STORAGES,
         "staticfiles": {"BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage"},
     }
-    assert release_serving.kept() is None  # a bucket is served by its CDN
+    assert release_serving.kept(conf.static_url.segment) is None  # a bucket is served by its CDN
 
 
 def test_an_empty_static_root_keeps_nothing_and_says_so(
@@ -57,7 +56,7 @@ def test_an_empty_static_root_keeps_nothing_and_says_so(
 ) -> None:
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "missing"
-    kept = release_serving.kept()
+    kept = release_serving.kept(conf.static_url.segment)
     assert kept is not None
     assert kept.versions == frozenset()
     assert "not a complete release" in caplog.text

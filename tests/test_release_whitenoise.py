@@ -17,7 +17,6 @@ from django_static_url_helper import url_helper, version
 
 from .release_support import (
     KEPT_FILES,
-    KEY,
     RELEASE_A,
     RELEASE_B,
     RELEASE_STORAGES,
@@ -28,7 +27,6 @@ from .release_support import (
 if TYPE_CHECKING:
     from pytest_django import Settings
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
 IMMUTABLE = "public, max-age=31536000, immutable"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -51,7 +49,7 @@ class Site:
         make_tree(self.root / self.half, {"css/site.css": b"body { col"})
 
     def segment(self, release_id: str) -> str:
-        url = url_helper.get_static_url_release("/static/", release_id, KEY)
+        url = url_helper.get_static_url_release("/static/", release_id)
         self.settings.STATIC_URL = url
         return str(version.split_url(url).segment)
 
@@ -182,7 +180,7 @@ def test_index_files_of_a_kept_release_come_from_its_own_folder(
     for release_id in ("r1", "r2"):
         docs = {"docs/index.html": f"<h1>{release_id}</h1>".encode()}
         settings.STATICFILES_DIRS = [make_tree(tmp_path / release_id, docs)]
-        settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id, KEY)
+        settings.STATIC_URL = url_helper.get_static_url_release("/static/", release_id)
         segments[release_id] = str(version.split_url(settings.STATIC_URL).segment)
         collect()
     for release_id, segment in segments.items():

@@ -22,7 +22,7 @@ from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from tests.collected import CURRENT, IMMUTABLE, OLDER
 from tests.collected import body as read
 
-from .release_support import KEY, RELEASE_STORAGES, collect, make_tree
+from .release_support import RELEASE_STORAGES, collect, make_tree
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -157,14 +157,13 @@ def test_collectstatic_link_keeps_serving(production: Settings, tmp_path: Path) 
     assert_served(Client(), f"/static/{CURRENT}/css/site.css")
 
 
-@pytest.mark.usefixtures("forget_sources", "clean_argv")
 def test_a_link_out_of_a_release_folder_is_never_served(
     production: Settings, tmp_path: Path
 ) -> None:
     production.STORAGES = RELEASE_STORAGES
     production.STATIC_ROOT = root = tmp_path / "static-root"
     production.STATICFILES_DIRS = [make_tree(tmp_path / "r1", {"css/site.css": CSS})]
-    production.STATIC_URL = url_helper.get_static_url_release("/static/", "r1", KEY)
+    production.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
     segment = str(version.split_url(production.STATIC_URL).segment)
     collect()
     make_tree(tmp_path / "outside", {"secret.txt": SECRET})

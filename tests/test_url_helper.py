@@ -13,8 +13,6 @@ from django_static_url_helper import content_hash, helper_inputs, url_helper, ve
 
 from . import isolated
 
-pytestmark = pytest.mark.usefixtures("forget_sources", "clean_argv")
-
 
 def segment_of(url: str) -> str:
     split = version.split_url(url)
@@ -138,9 +136,9 @@ def test_file_rejects_an_unknown_timestamp(tmp_path: Path) -> None:
 
 
 def test_release_is_the_same_for_the_same_id_and_secret() -> None:
-    a = url_helper.get_static_url_release("/static/", "v1.2.3", "secret")
-    assert a == url_helper.get_static_url_release("/static/", "v1.2.3", "secret")
-    assert a != url_helper.get_static_url_release("/static/", "v1.2.4", "secret")
+    a = url_helper.get_static_url_release("/static/", "v1.2.3")
+    assert a == url_helper.get_static_url_release("/static/", "v1.2.3")
+    assert a != url_helper.get_static_url_release("/static/", "v1.2.4")
     assert "v1.2.3" not in a
     assert "secret" not in a
 
@@ -178,18 +176,18 @@ def test_an_env_variable_with_whitespace_around_it_is_refused(
 
 def test_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMIT", "a" * 40)
-    url = url_helper.get_static_url_env("/static/", "GIT_COMMIT", "secret")
-    assert url_helper.source_of(url) == url_helper.Source("env", "GIT_COMMIT")
+    url = url_helper.get_static_url_env("/static/", "GIT_COMMIT")
+    assert url.source == url_helper.Source("env", variable="GIT_COMMIT")
     # The variable's value is the release id: the same URL as naming it directly.
-    assert url == url_helper.get_static_url_release("/static/", "a" * 40, "secret")
+    assert url == url_helper.get_static_url_release("/static/", "a" * 40)
     monkeypatch.setenv("GIT_COMMIT", "b" * 40)
-    assert url_helper.get_static_url_env("/static/", "GIT_COMMIT", "secret") != url
+    assert url_helper.get_static_url_env("/static/", "GIT_COMMIT") != url
 
 
 def test_env_records_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELEASE_ID", "42")
     url = url_helper.get_static_url_env("/static/", "RELEASE_ID")
-    assert url_helper.source_of(url) == url_helper.Source("env", "RELEASE_ID")
+    assert url.source == url_helper.Source("env", variable="RELEASE_ID")
 
 
 def test_env_missing_variable_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,8 +206,8 @@ def test_git_revision_of_a_real_checkout_matches_the_release(tmp_path: Path) -> 
     from tests.test_git_revision import make_repo
 
     sha = make_repo(tmp_path)
-    url = url_helper.get_static_url_git("/static/", tmp_path, "secret")
-    assert url == url_helper.get_static_url_release("/static/", sha, "secret")
+    url = url_helper.get_static_url_git("/static/", tmp_path)
+    assert url == url_helper.get_static_url_release("/static/", sha)
 
 
 def test_git_records_the_resolved_checkout(tmp_path: Path) -> None:
@@ -218,7 +216,7 @@ def test_git_records_the_resolved_checkout(tmp_path: Path) -> None:
     (tmp_path / "repo" / "app").mkdir(parents=True)
     make_repo(tmp_path / "repo")
     url = url_helper.get_static_url_git("/static/", tmp_path / "repo" / "app" / "..")
-    assert url_helper.source_of(url) == url_helper.Source("git", str((tmp_path / "repo").resolve()))
+    assert url.source == url_helper.Source("git", str((tmp_path / "repo").resolve()))
 
 
 def test_git_needs_the_checkout_named() -> None:
@@ -245,27 +243,30 @@ def test_git_outside_a_checkout_is_a_clear_error(tmp_path: Path) -> None:
 def test_stamp_version_follows_the_content(tmp_path: Path) -> None:
     stamp = tmp_path / "static-version.txt"
     content_hash.write_stamp(stamp, "a" * 64)
-    first = url_helper.get_static_url_stamp("/static/", stamp, "secret")
-    assert first == url_helper.get_static_url_stamp("/static/", stamp, "secret")
+    first = url_helper.get_static_url_stamp("/static/", stamp)
+    assert first == url_helper.get_static_url_stamp("/static/", stamp)
     content_hash.write_stamp(stamp, "b" * 64)
-    assert url_helper.get_static_url_stamp("/static/", stamp, "secret") != first
-
-
-def test_missing_stamp_names_the_command_to_run(tmp_path: Path) -> None:
-    with pytest.raises(ImproperlyConfigured, match="manage.py static_url stamp"):
-        url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
+    assert url_helper.get_static_url_stamp("/static/", stamp) != first
 
 
 @pytest.mark.parametrize(
-    "argv", [["manage.py", "collectstatic"], ["manage.py", "static_url", "stamp"]]
+    "argv", [["manage.py", "migrate"], ["manage.py", "static_url", "-v", "1", "stamp"], []]
 )
-def test_missing_stamp_is_allowed_while_the_deploy_commands_write_it(
+def test_a_missing_stamp_loads_settings_whatever_the_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
 ) -> None:
-    monkeypatch.setattr("sys.argv", [*argv, "--noinput"])
+    monkeypatch.setattr("sys.argv", argv)  # nothing looks at it any more
     url = url_helper.get_static_url_stamp("/static/", tmp_path / "static-version.txt")
-    assert url == "/static/stamp-pending/"
+    assert url == "/static/unpublished/"
     assert version.split_url(url).segment is None
+    assert url.source == url_helper.Source("stamp", str(tmp_path / "static-version.txt"))
+
+
+def test_a_dangling_stamp_link_names_the_command_to_run(tmp_path: Path) -> None:
+    stamp = tmp_path / "static-version.txt"
+    stamp.symlink_to(tmp_path / "gone")
+    with pytest.raises(ImproperlyConfigured, match="manage.py static_url stamp"):
+        url_helper.get_static_url_stamp("/static/", stamp)
 
 
 def test_a_stamp_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
@@ -341,7 +342,7 @@ def test_every_helper_appends_a_segment_to_any_base(tmp_path: Path, base: str) -
     for name, helper in all_helpers(tmp_path).items():
         url = helper(base)
         assert version.split_url(url).base == base, name
-        assert url_helper.source_of(url) is not None, name
+        assert isinstance(url, url_helper.VersionedStaticURL), name
 
 
 def test_every_helper_rejects_a_base_without_trailing_slash(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The ``stamp`` and ``collect`` actions of ``manage.py static_url``.
 
-Hash the collected static files and write the stamp that
-``get_static_url_stamp()`` reads, after ``collectstatic`` or together with it.
+``stamp`` hashes a tree collected elsewhere (another tool, another machine)
+and writes the stamp that ``get_static_url_stamp()`` reads; ``collect`` is
+collectstatic itself, which writes the stamp of what it collects.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from .. import content_hash, releases, url_helper
-from .commands.collectstatic import Command as CollectCommand
+from .. import content_hash, releases
+from ..conf import conf
+from ..version_source import Source
 
 
 class StampActions(BaseCommand):
@@ -34,14 +36,10 @@ class StampActions(BaseCommand):
         )
         collect = sub.add_parser(
             "collect",
-            help="Run collectstatic, then write the stamp, in one process: the whole "
-            "deploy step with one Django start instead of two.",
+            help="The same as 'collectstatic --noinput', which collects, writes the "
+            "stamp and publishes the version: kept for deploy scripts written for it.",
         )
         collect.add_argument("--clear", action="store_true", help="Passed on to collectstatic.")
-        collect.add_argument(
-            "--output",
-            help="Stamp file to write (default: the one STATIC_URL was computed from).",
-        )
 
     def handle_stamp(
         self, *, root: str | None = None, output: str | None = None, **options: Any
@@ -49,7 +47,8 @@ class StampActions(BaseCommand):
         if root is None and releases.configured():
             raise CommandError(
                 "STORAGES['staticfiles'] is a release storage: collectstatic writes "
-                "the stamp itself once the release is complete. Run collectstatic."
+                "the stamp and publishes the version once the release is complete. "
+                "Run collectstatic."
             )
         root = os.fspath(root or settings.STATIC_ROOT or "")
         if not root:
@@ -80,39 +79,19 @@ class StampActions(BaseCommand):
             ) from None
         self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
 
-    def handle_collect(
-        self, *, clear: bool = False, output: str | None = None, **options: Any
-    ) -> None:
-        # With release directories collectstatic writes the stamp itself, once
-        # the release is complete; it also refuses a version no server can use.
-        releasing = releases.configured()
-        if releasing and output is not None:
-            raise CommandError(
-                "--output does not go with release directories: collectstatic writes "
-                "the stamp that STATIC_URL is computed from once the release is complete."
-            )
-        if not releasing and output is None and _stamp_source() is None:
-            # Say so before copying anything: the stamp step would refuse anyway.
-            raise CommandError(
-                "STATIC_URL does not come from get_static_url_stamp(), so there is no "
-                "default stamp file: pass --output PATH, or run collectstatic alone."
-            )
-        collect = CollectCommand()
-        collect.stamp_follows = True
+    def handle_collect(self, *, clear: bool = False, **options: Any) -> None:
         call_command(
-            collect,
+            "collectstatic",
             interactive=False,
             clear=clear,
             verbosity=options.get("verbosity", 1),
             stdout=self.stdout,
             stderr=self.stderr,
         )
-        if not releasing:
-            self.handle_stamp(output=output)
 
 
-def _stamp_source() -> url_helper.Source | None:
-    source = url_helper.source_of(settings.STATIC_URL or "")
+def _stamp_source() -> Source | None:
+    source = conf.source
     return source if source is not None and source.kind == "stamp" else None
 
 

@@ -38,8 +38,8 @@ DATABASES: dict[str, dict[str, str]] = {}
 STATIC_ROOT_URL = "/static/"
 STATICFILES_DIRS = [Path(os.environ.get("DEMO_STATICFILES_DIR", BASE_DIR / "demo" / "static"))]
 STATIC_ROOT = Path(os.environ.get("DEMO_STATIC_ROOT", BASE_DIR / "static-root"))
-# By default the version is a hash of the collected files, written by
-# "manage.py static_url stamp" after collectstatic: equal on every server.
+# By default the version is a hash of the collected files, whose stamp
+# collectstatic writes: equal on every server.
 # DEMO_VERSION_FROM picks another source (the tests compare them).
 STATIC_VERSION_STAMP = Path(os.environ.get("DEMO_STAMP", BASE_DIR / "static-version.txt"))
 if os.environ.get("DEMO_UNVERSIONED") == "1":
@@ -48,15 +48,15 @@ if os.environ.get("DEMO_UNVERSIONED") == "1":
     STATIC_URL = STATIC_ROOT_URL
     WHITENOISE_MAX_AGE = 31536000
 elif os.environ.get("DEMO_VERSION_FROM") == "env":
-    STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "DEMO_RELEASE", SECRET_KEY)
+    STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "DEMO_RELEASE")
 elif os.environ.get("DEMO_VERSION_FROM") == "git":
     STATIC_URL = url_helper.get_static_url_git(
-        STATIC_ROOT_URL, os.environ.get("DEMO_CHECKOUT", BASE_DIR), SECRET_KEY
+        STATIC_ROOT_URL, os.environ.get("DEMO_CHECKOUT", BASE_DIR)
     )
 elif os.environ.get("DEMO_VERSION_FROM") == "now":
     STATIC_URL = url_helper.get_static_url_now(STATIC_ROOT_URL, True, SECRET_KEY)
 else:
-    STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, STATIC_VERSION_STAMP, SECRET_KEY)
+    STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, STATIC_VERSION_STAMP)
 
 # "no-store" (default): an older version gets today's file, uncached; "404": a 404.
 STATIC_VERSION_MISMATCH = os.environ.get("DEMO_VERSION_MISMATCH", "no-store")

@@ -1,30 +1,35 @@
-"""``collectstatic`` that collects a release into its own version directory.
+"""``collectstatic``: the one deploy step. It collects, completes, then publishes the version.
 
-Without a release storage (``django_static_url_helper.releases``) this is
-Django's command, unchanged. With one, the version is settled before the
-first file is copied, files already there with the same size and bytes are
-not copied again, and the completion marker is written last.
+Without a release storage this is Django's command, and with
+``get_static_url_stamp()`` it then writes the stamp, from the digest of the
+files it collected. With a release storage (``django_static_url_helper.releases``)
+the version is settled before the first file is copied, one collect at a
+time holds the release root's lock, files already there with the same size
+and bytes are not copied again, the completion marker is written once every
+file is there, and the version is published last (``release_publication``).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
 )
 from django.core.files.storage import Storage
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
-from ... import content_hash, release_tree, releases, url_helper, version
+from ... import content_hash, release_tree, releases, version
 from ...conf import conf
+from ...releases import CollectBusy
 
 _STABLE_SOURCES = (
     "get_static_url_release(), get_static_url_env(), get_static_url_git() or get_static_url_stamp()"
 )
+DEFAULT_LOCK_WAIT = 60.0
 
 
 class Plan(NamedTuple):
@@ -35,20 +40,10 @@ class Plan(NamedTuple):
 
 def plan(digest: str) -> Plan:
     """The exact segment the app servers' STATIC_URL will carry for this release."""
-    static_url = settings.STATIC_URL or ""
-    source = url_helper.source_of(static_url)
+    source = conf.source
     if source is not None and source.kind == "stamp":
-        # The stamp on disk may be the previous release's: derive the URL the
-        # helper will return once the stamp holds this digest, with its own code.
-        url = url_helper.stamp_url_for(static_url, digest)
-        segment = version.split_url(url or "").segment
-        if segment is None:
-            raise CommandError(
-                f"STATIC_URL {static_url!r} was not computed by get_static_url_stamp() "
-                f"in these settings, so the version of this release's content is "
-                f"unknown. Assign the helper's result to STATIC_URL unchanged."
-            )
-        return Plan(segment, source.path)
+        # The stamp on disk may be the previous release's, or not there yet.
+        return Plan(version.content_segment(digest), source.path)
     if source is not None and source.kind in ("now", "file"):
         raise CommandError(
             f"STATIC_URL comes from get_static_url_{source.kind}(), whose version is "
@@ -58,8 +53,8 @@ def plan(digest: str) -> Plan:
     segment = conf.static_url.segment
     if segment is None:
         raise CommandError(
-            f"STATIC_URL {static_url!r} carries no version segment, so there is no "
-            f"version directory to collect into. Compute STATIC_URL in settings.py "
+            f"STATIC_URL {conf.static_url.base!r} carries no version segment, so there "
+            f"is no version directory to collect into. Compute STATIC_URL in settings.py "
             f"with {_STABLE_SOURCES}."
         )
     return Plan(segment, None)
@@ -77,21 +72,33 @@ def describe_change(before: dict[str, int], after: dict[str, int]) -> str:
     return "; ".join(parts) or "files of the same names and sizes have other bytes"
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 0 or more")
+    return seconds
+
+
 class Command(StaticCollect):
     releasing = False
-    stamp_follows = False
-    """Set by ``static_url collect``, which writes the stamp right after."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--lock-wait",
+            type=_seconds,
+            default=DEFAULT_LOCK_WAIT,
+            metavar="SECONDS",
+            help="With release directories: how long to wait for another collectstatic "
+            f"of the same release root to finish (default {DEFAULT_LOCK_WAIT:.0f}).",
+        )
 
     def handle(self, **options: Any) -> str | None:
         if not releases.configured():
-            result = super().handle(**options)
-            notice = self.stamp_notice()
-            if notice is None:
-                return result
-            if result:
-                return f"{result}\n{notice}"
-            self.stdout.write(notice)
-            return None
+            return self.collect_flat(options)
         for flag, why in (
             ("link", "links would follow later edits of the source files"),
             ("clear", "it would empty a version that pages may still use; see 'static_url prune'"),
@@ -103,9 +110,39 @@ class Command(StaticCollect):
         sources = {name: os.path.getsize(path) for name, path in found}
         digest = content_hash.hash_files(found)
         release = plan(digest)
-        self.releasing = True
-        with releases.scope(release.segment):
-            return self.collect_release(release, digest, sources, options)
+        storage: releases.ReleaseStorageMixin = self.storage
+        wait = options.get("lock_wait", DEFAULT_LOCK_WAIT)
+        if self.dry_run:  # writes nothing, so takes no lock
+            self.releasing = True
+            with releases.scope(release.segment):
+                return self.collect_release(release, digest, sources, options)
+        try:
+            with storage.collect_lock(wait) as waited_for:
+                if waited_for is not None:
+                    self.log(f"Waited for another collectstatic ({waited_for}) to finish.", 1)
+                self.releasing = True
+                with releases.scope(release.segment):
+                    return self.collect_release(release, digest, sources, options)
+        except CollectBusy as busy:
+            raise CommandError(
+                f"Another collectstatic is collecting into {storage.release_root} "
+                f"({busy}); waited {wait:g} s for it. Nothing was collected. Run this "
+                f"again once it is done, or wait longer with --lock-wait SECONDS."
+            ) from None
+
+    def collect_flat(self, options: dict[str, Any]) -> str | None:
+        """Django's collectstatic, then the stamp of what it collected (stamp source)."""
+        result = super().handle(**options)
+        source = conf.source
+        if source is None or source.kind != "stamp" or source.path is None or self.dry_run:
+            return result
+        digest = content_hash.hash_files(self.found_files())
+        self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
+        published = (
+            f"Published version {version.content_segment(digest)} (stamp {source.path}): "
+            f"restart the app servers to serve it."
+        )
+        return self.summary(f"{result or ''}\n{published}")
 
     def collect_release(
         self, release: Plan, digest: str, sources: dict[str, int], options: dict[str, Any]
@@ -123,10 +160,10 @@ class Command(StaticCollect):
                 )
             gone = release_tree.missing(storage, segment, marker)
             if not gone:
-                self.write_stamp(release, digest)
+                self.publish(release, digest)
                 return self.summary(
                     f"Release {segment} is already collected from these {len(sources)} "
-                    f"files: nothing copied."
+                    f"files: nothing copied. Published version {segment}."
                 )
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
@@ -135,8 +172,10 @@ class Command(StaticCollect):
         if self.dry_run:
             return self.summary(f"{result}\nRelease {segment} would be collected.")
         release_tree.write_marker(storage, segment, digest, sources)
-        self.write_stamp(release, digest)
-        return self.summary(f"{result}\nRelease {segment} is complete.")
+        self.publish(release, digest)
+        return self.summary(
+            f"{result}\nRelease {segment} is complete. Published version {segment}."
+        )
 
     def found_files(self) -> list[tuple[str, str]]:
         """``(name, source path)`` of what ``collect()`` copies: the first found wins."""
@@ -165,32 +204,25 @@ class Command(StaticCollect):
             self.storage.delete(prefixed_path)
         return True
 
+    def publish(self, release: Plan, digest: str) -> None:
+        """Make a complete release live: the stamp (for restarts), then the published record."""
+        if self.dry_run:
+            return
+        self.write_stamp(release, digest)
+        self.storage.publish(release.segment)
+
     def write_stamp(self, release: Plan, digest: str) -> None:
         if release.stamp is None or self.dry_run:
             return
-        content_hash.write_stamp(release.stamp, digest)
-        self.log(f"Wrote {release.stamp}: restart the app servers to serve {release.segment}.", 1)
-
-    def stamp_notice(self) -> str | None:
-        """Without release directories, the stamp is not this command's to write.
-
-        Printed even at -v0: a forgotten stamp keeps the previous version's URL
-        over the new files, and nothing else would say so.
-        """
-        source = url_helper.source_of(settings.STATIC_URL or "")
-        if source is None or source.kind != "stamp" or self.stamp_follows or self.dry_run:
-            return None
-        state = (
-            "still holds the version of the previous content, so STATIC_URL does not "
-            "change for these files"
-            if source.path and os.path.exists(source.path)
-            else "is not written yet, so the app servers cannot start"
-        )
-        return (
-            f"Notice: the stamp {source.path} {state}. Run 'manage.py "
-            f"static_url stamp' now, then restart the app servers (or deploy with "
-            f"'manage.py static_url collect', which collects and stamps in one step)."
-        )
+        try:
+            content_hash.write_stamp(release.stamp, digest)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot write the stamp {release.stamp}: {error.strerror}. The files are "
+                f"collected; make the stamp's folder writable for this user (or fix the "
+                f"path given to get_static_url_stamp()), then run collectstatic again."
+            ) from None
+        self.log(f"Wrote {release.stamp}.", 1)
 
     def summary(self, text: str) -> str | None:
         return text.lstrip("\n") if self.verbosity >= 1 else None

@@ -1,11 +1,12 @@
-"""``manage.py static_url``: show the version, write the stamp (or collect and stamp),
-print the nginx block, prune old releases.
+"""``manage.py static_url``: show the version, write the stamp of a tree collected
+elsewhere, print the nginx block, prune old releases (``collect``: collectstatic).
 
 The stamp and collect actions live in ``management/stamp_actions.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError, CommandParser
 
-from ... import nginx, release_prune, releases, url_helper
+from ... import nginx, release_prune, releases
 from ...conf import conf
 from ..stamp_actions import StampActions
 
@@ -24,7 +25,7 @@ from ..stamp_actions import StampActions
 class Command(StampActions):
     help = (
         "The versioned STATIC_URL at deploy time: show the version, write the content "
-        "stamp, collect and stamp in one step, print the nginx block, prune old releases."
+        "stamp of a tree collected elsewhere, print the nginx block, prune old releases."
     )
     # The stamp is written before it exists: the checks would report it missing.
     requires_system_checks = ()
@@ -41,6 +42,16 @@ class Command(StampActions):
         self.add_stamp_parsers(sub)
         self.add_nginx_parser(sub)
         self.add_prune_parser(sub)
+        for action in sub.choices.values():
+            # '-v 1' after the action too ('static_url stamp -v 1'), as before it.
+            action.add_argument(
+                "-v",
+                "--verbosity",
+                type=int,
+                choices=[0, 1, 2, 3],
+                default=argparse.SUPPRESS,
+                help="Verbosity level; as before the action.",
+            )
 
     def run_from_argv(self, argv: list[str]) -> None:
         try:
@@ -58,12 +69,16 @@ class Command(StampActions):
         getattr(self, f"handle_{action}")(**options)
 
     def handle_show(self, *, as_json: bool = False, **options: Any) -> None:
-        source = url_helper.source_of(settings.STATIC_URL or "")
+        source = conf.source
+        storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
+        published = storage.read_published() if releases.configured() else None
         info = {
             "version": conf.static_url.segment,
             "static_url": settings.STATIC_URL,
             "base": conf.static_url.base,
             "source": source.kind if source else None,
+            "published": published.segment if published else None,
+            "follow": conf.follow,
         }
         if as_json:
             self.stdout.write(json.dumps(info, sort_keys=True))
@@ -166,7 +181,9 @@ class Command(StampActions):
             )
         storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
         seconds = release_prune.parse_duration(keep_for)
-        decisions = release_prune.plan(storage, conf.static_url.segment, keep, seconds)
+        decisions = release_prune.plan(
+            storage, conf.static_url.segment, keep, seconds, following=conf.follow
+        )
         for decision in decisions:
             action = "keep"
             if decision.delete:

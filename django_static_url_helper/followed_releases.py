@@ -1,0 +1,77 @@
+"""The middleware's side of STATIC_VERSION_FOLLOW: switching to a newly published release.
+
+Mixed in before ``WhiteNoiseMiddleware`` (after ``CheckedFiles``). A switch
+indexes the new release's folder, reads the kept versions again and swaps
+the whole ``Serving`` at once, so a request that read it sees one version
+from start to end. A request for a version that was completed after this
+process last looked (another worker switched first and rendered it) takes
+that release in on the spot, rather than answering it with today's bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from . import release_serving, release_tree
+from .releases import ReleaseStorageMixin
+from .version_policy import Serving
+
+
+class FollowedReleases:
+    release_storage: ReleaseStorageMixin | None
+    following: bool
+    releases: release_serving.Kept | None
+    state: Serving
+    static_prefix: str
+    autorefresh: bool
+    _indexed: set[str]
+
+    if TYPE_CHECKING:  # the middleware's own methods
+
+        def serving(self, segment: str | None, releases: release_serving.Kept | None) -> Serving:
+            raise NotImplementedError
+
+        def update_files_dictionary(self, root: str, prefix: str) -> None:
+            raise NotImplementedError
+
+    def start_following(self) -> None:
+        self._switching = threading.Lock()
+        self._indexed = set(self.releases.versions) if self.releases else set()
+
+    def serving_now(self) -> Serving:
+        """The Serving of the live version: the published one when following."""
+        state = self.state
+        if not self.following or self.release_storage is None:
+            return state
+        live = self.release_storage.live_segment()
+        if live is None or live == state.policy.segment:
+            return state
+        return self.take_in(live, current=live)
+
+    def newly_complete(self, state: Serving, segment: str) -> Serving | None:
+        """A Serving that knows ``segment``, if it was completed since this process looked."""
+        kept = state.policy.releases
+        if not self.following or kept is None or segment in kept.versions:
+            return None
+        if not os.path.isfile(os.path.join(kept.root, release_tree.marker_name(segment))):
+            return None
+        return self.take_in(segment, current=state.policy.segment)
+
+    def take_in(self, segment: str, current: str | None) -> Serving:
+        with self._switching:
+            state = self.state
+            if state.policy.segment == current and (
+                state.policy.releases is not None and segment in state.policy.releases.versions
+            ):
+                return state  # another thread did it meanwhile
+            releases = release_serving.kept(current)
+            self.releases = releases
+            if releases is not None and segment in releases.versions:
+                if segment not in self._indexed and not self.autorefresh:
+                    folder = os.path.join(releases.root, segment) + os.sep
+                    self.update_files_dictionary(folder, f"{self.static_prefix}{segment}/")
+                self._indexed.add(segment)
+            self.state = self.serving(current, releases)
+            return self.state

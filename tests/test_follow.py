@@ -1,0 +1,165 @@
+"""STATIC_VERSION_FOLLOW: servers follow the version collectstatic publishes, without a restart."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+
+from django_static_url_helper import content_hash, releases, url_helper, version
+from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
+from django_static_url_helper.releases import ReleaseStorageMixin
+
+from .release_support import RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+INTERVAL = 0.2
+ASSET = re.compile(r'href="/static/([0-9a-f]{12})/css/site\.css"')
+
+
+class Deploys:
+    """A static-only deploy: collectstatic publishes a new content version; settings stay."""
+
+    def __init__(self, settings: Settings, tmp_path: Path) -> None:
+        self.settings, self.tmp = settings, tmp_path
+        self.root = tmp_path / "static-root"
+        settings.DEBUG = False
+        settings.ROOT_URLCONF = "tests.urls_whitenoise"
+        settings.MIDDLEWARE = ["django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"]
+        settings.STORAGES = RELEASE_STORAGES
+        settings.STATIC_ROOT = self.root
+        settings.STATIC_VERSION_FOLLOW = True
+        settings.STATIC_VERSION_FOLLOW_INTERVAL = INTERVAL
+        self.stamp = tmp_path / "static-version.txt"
+        settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", self.stamp)
+        self.one = self.publish("r1", RELEASE_A)
+        # The servers start after the first deploy.
+        settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", self.stamp)
+
+    def publish(self, release_id: str, files: dict[str, bytes]) -> str:
+        """collectstatic of new files; the servers' settings (STATIC_URL) stay as they were."""
+        self.settings.STATICFILES_DIRS = [make_tree(self.tmp / release_id, files)]
+        collect()
+        return version.content_segment(content_hash.read_stamp(self.stamp))
+
+
+@pytest.fixture
+def deploys(settings: Settings, tmp_path: Path) -> Deploys:
+    return Deploys(settings, tmp_path)
+
+
+def rendered_version(client: Client) -> str:
+    found = ASSET.search(client.get("/").content.decode())
+    assert found is not None
+    return found[1]
+
+
+def test_a_published_release_is_rendered_and_served_after_the_interval(deploys: Deploys) -> None:
+    client = Client()  # one handler: one process's middleware and storage
+    assert rendered_version(client) == deploys.one
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert rendered_version(client) == two
+    new = client.get(f"/static/{two}/css/site.css")
+    assert (new.status_code, new["Cache-Control"]) == (200, IMMUTABLE)
+    assert b"".join(new.streaming_content) == RELEASE_B["css/site.css"]  # type: ignore[attr-defined]
+    old = client.get(f"/static/{deploys.one}/css/site.css")  # pages cached before the deploy
+    assert (old.status_code, old["Cache-Control"]) == (200, IMMUTABLE)
+    assert b"".join(old.streaming_content) == RELEASE_A["css/site.css"]  # type: ignore[attr-defined]
+    gone = client.get(f"/static/{two}/old.txt")  # in r1 only
+    assert (gone.status_code, gone["Cache-Control"]) == (404, "no-store")
+
+
+def test_within_the_interval_the_process_keeps_its_version(deploys: Deploys) -> None:
+    deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600
+    client = Client()
+    assert rendered_version(client) == deploys.one
+    deploys.publish("r2", RELEASE_B)
+    assert rendered_version(client) == deploys.one
+
+
+def test_a_release_another_worker_rendered_first_is_served_with_its_own_bytes(
+    deploys: Deploys,
+) -> None:
+    deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600  # this worker has not looked yet
+    client = Client()
+    assert rendered_version(client) == deploys.one
+    two = deploys.publish("r2", RELEASE_B)
+    new = client.get(f"/static/{two}/new.txt")
+    assert (new.status_code, new["Cache-Control"]) == (200, IMMUTABLE)
+    assert b"".join(new.streaming_content) == RELEASE_B["new.txt"]  # type: ignore[attr-defined]
+
+
+def test_a_version_that_was_never_completed_is_not_taken_in(deploys: Deploys) -> None:
+    client = Client()
+    half = deploys.root / "0123456789ab"
+    make_tree(half, {"css/site.css": b"body { col"})
+    response = client.get("/static/0123456789ab/css/site.css")
+    assert response["Cache-Control"] == "no-store"
+    assert b"".join(response.streaming_content) == RELEASE_A["css/site.css"]  # type: ignore[attr-defined]
+
+
+def test_one_request_renders_one_version_while_a_deploy_publishes(deploys: Deploys) -> None:
+    seen: list[str] = []
+    published: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(staticfiles_storage.url("css/site.css"))
+        published.append(deploys.publish("r2", RELEASE_B))
+        time.sleep(INTERVAL * 1.5)
+        seen.append(staticfiles_storage.url("css/site.css"))
+        return HttpResponse("page")
+
+    middleware = VersionedWhiteNoiseMiddleware(view)
+    middleware(RequestFactory().get("/"))
+    assert seen == [f"/static/{deploys.one}/css/site.css"] * 2
+    assert staticfiles_storage.url("css/site.css") == f"/static/{published[0]}/css/site.css"
+
+
+def test_without_follow_a_publish_changes_nothing_until_a_restart(deploys: Deploys) -> None:
+    deploys.settings.STATIC_VERSION_FOLLOW = False
+    client = Client()
+    deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert rendered_version(client) == deploys.one
+
+
+def test_an_unreadable_published_record_keeps_the_version_read_before(deploys: Deploys) -> None:
+    storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
+    assert storage.live_segment() == deploys.one
+    (deploys.root / "published.json").write_text('{"version": "not a segment"}')
+    time.sleep(INTERVAL * 1.5)
+    assert storage.live_segment() == deploys.one
+
+
+def test_a_pinned_version_wins_over_the_published_one(deploys: Deploys) -> None:
+    with releases.pinned("0123456789ab"):
+        assert staticfiles_storage.url("a.css") == "/static/0123456789ab/a.css"
+    assert staticfiles_storage.url("a.css") == f"/static/{deploys.one}/a.css"
+
+
+def test_the_published_record_is_read_once_per_interval(
+    deploys: Deploys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600
+    storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
+    reads: list[object] = []
+    read = ReleaseStorageMixin.read_published_if_changed
+
+    def counting(self: ReleaseStorageMixin, tag: object) -> tuple[object, bytes | None]:
+        reads.append(tag)
+        return read(self, tag)
+
+    monkeypatch.setattr(ReleaseStorageMixin, "read_published_if_changed", counting)
+    for _ in range(1000):
+        storage.url("css/site.css")
+    assert len(reads) <= 1
