@@ -1,10 +1,11 @@
-"""A rolling deploy from release A to B behind a real nginx that caches like a CDN.
+"""A rolling deploy from release A to B behind a real shared cache that acts like a CDN.
 
 Two app servers (gunicorn + the whitenoise integration), each with its own
-STATIC_ROOT and content-stamp version, behind nginx with ``proxy_cache``.
-A bounded client fetches pages and every asset they reference while the
-traffic moves A -> A+B -> B. No cached response for version V may ever hold
-bytes of another release.
+STATIC_ROOT and content-stamp version, behind an nginx load balancer. The
+cache is either that nginx's own ``proxy_cache`` or a real Varnish in front of
+it (nginx then caches nothing). A bounded client fetches pages and every asset
+they reference while the traffic moves A -> A+B -> B. No cached response for
+version V may ever hold bytes of another release.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import NamedTuple
 import pytest
 
 from django_static_url_helper import version
-from tests import servers
+from tests import servers, varnish
 from tests.example_site import Site
 
 pytestmark = [pytest.mark.nginx, pytest.mark.server]
@@ -30,6 +31,8 @@ PAGES_PER_PHASE = 40
 CLIENTS = 4
 TIME_LIMIT = 60.0
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+# Where each cache says HIT or MISS: nginx's proxy_cache, our Varnish's VCL.
+CACHE_HEADERS = ("X-Cache-Status", "X-Cache")
 
 
 class Fetch(NamedTuple):
@@ -50,7 +53,7 @@ class Release(NamedTuple):
 
 
 PROXY_HTTP = """
-    proxy_cache_path {cache} keys_zone=cdn:1m;
+{cache_path}
     upstream app {{
 {upstreams}
     }}
@@ -67,31 +70,44 @@ PROXY_HTTP = """
             add_header X-Phase {phase} always;
         }}
         location ^~ /static/ {{
-            # Stands in for a CDN: keeps what the origin lets shared caches keep.
             proxy_pass http://$backend;
             proxy_set_header Host $host;
-            proxy_cache cdn;
-            proxy_cache_key $uri;
-            add_header X-Cache-Status $upstream_cache_status always;
+{static_cache}
             add_header X-Phase {phase} always;
         }}
     }}
 """
+NGINX_CACHE_PATH = "    proxy_cache_path {cache} keys_zone=cdn:1m;"
+NGINX_CACHE = """
+            # Stands in for a CDN: keeps what the origin lets shared caches keep.
+            proxy_cache cdn;
+            proxy_cache_key $uri;
+            add_header X-Cache-Status $upstream_cache_status always;"""
 
 
 class Proxy:
-    """nginx load-balancing the app servers of the current phase, caching static files."""
+    """nginx load-balancing the app servers of the current phase, and the shared cache.
 
-    def __init__(self, binary: str, prefix: Path, a: Site, b: Site) -> None:
-        self.binary, self.prefix, self.port = binary, prefix, servers.free_port()
+    Without ``varnishd`` (the binary) nginx caches the static files itself;
+    with it a Varnish in front of nginx is the only cache. ``port`` is the one
+    clients use either way.
+    """
+
+    def __init__(
+        self, binary: str, prefix: Path, a: Site, b: Site, varnishd: str | None = None
+    ) -> None:
+        self.binary, self.prefix, self.varnishd = binary, prefix, varnishd
+        self.nginx_port = self.port = servers.free_port()
         self.a, self.b = a, b
 
     def http(self, phase: int, sites: list[Site]) -> str:
         upstreams = "\n".join(f"        server 127.0.0.1:{site.port};" for site in sites)
+        cached = self.varnishd is None
         return PROXY_HTTP.format(
-            cache=self.prefix / "cache",
+            cache_path=NGINX_CACHE_PATH.format(cache=self.prefix / "cache") if cached else "",
+            static_cache=NGINX_CACHE if cached else "",
             upstreams=upstreams,
-            port=self.port,
+            port=self.nginx_port,
             port_a=self.a.port,
             port_b=self.b.port,
             phase=phase,
@@ -99,11 +115,21 @@ class Proxy:
 
     @contextlib.contextmanager
     def running(self, sites: list[Site]) -> Iterator[Proxy]:
-        with servers.running_nginx(self.binary, self.prefix, self.http(1, sites), self.port):
-            yield self
+        http = self.http(1, sites)
+        with servers.running_nginx(self.binary, self.prefix, http, self.nginx_port):
+            if self.varnishd is None:
+                yield self
+                return
+            folder = self.prefix / "varnish"
+            with varnish.running_varnish(self.varnishd, folder, [self.nginx_port]) as port:
+                self.port = port
+                yield self
 
     def switch(self, phase: int, sites: list[Site]) -> None:
-        """Reload gracefully, as a deploy moves traffic; wait until the new config answers."""
+        """Reload gracefully, as a deploy moves traffic; wait until the new config answers.
+
+        Asked on ``port``: neither cache keeps the page, which has no caching headers.
+        """
         servers.reload_nginx(self.binary, self.prefix, self.http(phase, sites))
         deadline = time.monotonic() + 15
         while servers.request(self.port, "/").header("X-Phase") != str(phase):
@@ -125,7 +151,7 @@ def fetch_page_and_assets(port: int, phase: int, crossed: str | None) -> list[Fe
             phase,
             path,
             response.status,
-            response.header("X-Cache-Status") or "",
+            next(filter(None, map(response.header, CACHE_HEADERS)), ""),
             response.header("Cache-Control") or "",
             response.body,
         )
@@ -156,6 +182,7 @@ class Verdict(NamedTuple):
     immutable_mismatches: int
     cross_release_uncached: int
     hits: int
+    misses: int
 
 
 def judge(fetches: list[Fetch], releases: dict[str, Release]) -> Verdict:
@@ -172,6 +199,7 @@ def judge(fetches: list[Fetch], releases: dict[str, Release]) -> Verdict:
         assert split.segment in releases, fetch.path
         own = releases[split.segment].bytes_of(split.name) == fetch.body
         counts["hits"] += fetch.cache_status == "HIT"
+        counts["misses"] += fetch.cache_status == "MISS"
         if fetch.cache_status == "HIT" and not own:
             counts["cached_mismatches"] += 1
         if "immutable" in fetch.cache_control and not own:
@@ -183,7 +211,12 @@ def judge(fetches: list[Fetch], releases: dict[str, Release]) -> Verdict:
 
 
 def rolling_deploy(
-    nginx_binary: str, tmp_path: Path, server: str = "gunicorn", **env: str
+    nginx_binary: str,
+    tmp_path: Path,
+    server: str = "gunicorn",
+    *,
+    varnish_binary: str | None = None,
+    **env: str,
 ) -> Verdict:
     a = Site(tmp_path / "release-a", server, **env)
     b = Site(tmp_path / "release-b", server, **env)
@@ -193,7 +226,7 @@ def rolling_deploy(
     )
     a.deploy()
     b.deploy()
-    front = Proxy(nginx_binary, tmp_path / "proxy", a, b)
+    front = Proxy(nginx_binary, tmp_path / "proxy", a, b, varnish_binary)
     with a.serving(), b.serving(), front.running([a]):
         releases = {
             site.page_version(): Release(site.page_version(), site.folder / "static-root")
@@ -214,12 +247,21 @@ def report(title: str, verdict: Verdict, capsys: pytest.CaptureFixture[str]) -> 
         print(f"\n{title}: " + ", ".join(f"{k}={v}" for k, v in verdict._asdict().items()))
 
 
+@pytest.mark.parametrize("cache", ["nginx", pytest.param("varnish", marks=pytest.mark.varnish)])
 @pytest.mark.parametrize("server", servers.APP_SERVERS)
 def test_no_cache_ever_holds_another_releases_bytes(
-    server: str, nginx_binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str,
+    cache: str,
+    nginx_binary: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
-    verdict = rolling_deploy(nginx_binary, tmp_path, server)
-    report(f"rolling deploy behind {server}, other versions uncached", verdict, capsys)
+    # Asked for here, so a missing varnishd skips only the Varnish rows.
+    varnishd = request.getfixturevalue("varnish_binary") if cache == "varnish" else None
+    verdict = rolling_deploy(nginx_binary, tmp_path, server, varnish_binary=varnishd)
+    title = f"rolling deploy behind {server}, cached by {cache}, other versions uncached"
+    report(title, verdict, capsys)
     assert verdict.errors == 0
     assert verdict.cached_mismatches == 0
     assert verdict.immutable_mismatches == 0
