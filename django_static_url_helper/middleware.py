@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
 from . import file_responses, release_serving, releases, static_folders, version
 from .cache_policy import file_answer, not_found, other_answer
 from .conf import conf
-from .followed_releases import FollowedReleases
+from .served_versions import ServedVersions
 from .version_policy import Found, Policy, Serving
 from .whitenoise_files import CheckedFiles, UnversionedSettings
 
@@ -39,7 +39,7 @@ GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
-class VersionedWhiteNoiseMiddleware(FollowedReleases, CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
+class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
     ====================================  =============================================
@@ -68,7 +68,7 @@ class VersionedWhiteNoiseMiddleware(FollowedReleases, CheckedFiles, WhiteNoiseMi
         # Release directories: read before whitenoise indexes their files.
         self.release_storage = release_serving.storage()
         self.following = conf.follow and self.release_storage is not None
-        segment = live_segment(self.release_storage)
+        segment = release_serving.starting_segment(self.release_storage)
         self.releases = release_serving.kept(segment)
         self.own_cache_control: set[str] = set()
         """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
@@ -78,43 +78,6 @@ class VersionedWhiteNoiseMiddleware(FollowedReleases, CheckedFiles, WhiteNoiseMi
         self.prefix_length = len(self.static_prefix)
         self.state = self.serving(segment, self.releases)
         self.start_following()
-
-    def serving(self, segment: str | None, kept: release_serving.Kept | None) -> Serving:
-        """Everything a request needs to serve version ``segment``, read once."""
-        policy = Policy.from_settings(self.static_prefix, segment, kept)
-        header = conf.header
-        version_header = (header, segment) if header and segment else None
-        return Serving(policy, self._index_current_version(policy), version_header)
-
-    @property
-    def policy(self) -> Policy:
-        return self.state.policy
-
-    @property
-    def segment(self) -> str | None:
-        """The version served now."""
-        return self.state.policy.segment
-
-    def _index_current_version(self, policy: Policy) -> dict[str, Found]:
-        """find_static's answer for every current-version URL, keyed by its path.
-
-        The hot path (a page's own assets) is then one dict lookup, as in plain
-        whitenoise. Built from whitenoise's index, so empty with autorefresh.
-        """
-        segment = policy.segment
-        if segment is None or self.autorefresh:
-            return {}
-        index = {}
-        folder = self.static_prefix + (f"{segment}/" if policy.releases else "")
-        for url in list(self.files):
-            if not url.startswith(folder):
-                continue  # WHITENOISE_ROOT files keep whitenoise's own handling
-            path = f"{segment}/{url[len(folder) :]}"
-            parts = self.split(path)
-            found = None if parts is None else self.find_static(parts.segment, parts.name, policy)
-            if found is not None:
-                index[self.static_prefix + path] = found
-        return index
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.is_async:
@@ -234,17 +197,3 @@ class VersionedWhiteNoiseMiddleware(FollowedReleases, CheckedFiles, WhiteNoiseMi
         if state.version_header is not None:
             response[state.version_header[0]] = state.version_header[1]
         return response
-
-
-def live_segment(storage: releases.ReleaseStorageMixin | None) -> str | None:
-    """The version to serve at start, or an error when no deploy has published one yet."""
-    segment = storage.live_segment() if storage is not None else conf.static_url.segment
-    source = conf.source
-    if segment is None and source is not None and source.kind == "stamp":
-        raise ImproperlyConfigured(
-            f"No static version is published yet: the stamp {source.path} that "
-            f"STATIC_URL is computed from does not exist. Run 'manage.py "
-            f"collectstatic' (it collects, then writes the stamp) before starting "
-            f"the app servers."
-        )
-    return segment

@@ -156,13 +156,9 @@ def block_from_settings(
     """
     static_url = settings.STATIC_URL or ""
     base, segment = conf.static_url
-    source = conf.source
-    if segment is None and source is not None and source.kind == "stamp":
-        raise ImproperlyConfigured(
-            f"No static version is published yet: the stamp {source.path} does not "
-            f"exist. Run 'manage.py collectstatic' (it writes the stamp), then render "
-            f"the block."
-        )
+    unpublished = conf.unpublished()
+    if unpublished is not None:
+        raise unpublished
     if segment is None:
         raise ImproperlyConfigured(
             f"STATIC_URL {static_url!r} carries no version segment, so nginx has no "

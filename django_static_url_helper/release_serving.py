@@ -18,6 +18,7 @@ from typing import NamedTuple, cast
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from . import release_tree, releases
+from .conf import conf
 
 logger = logging.getLogger("django_static_url_helper")
 
@@ -84,3 +85,12 @@ def kept(segment: str | None) -> Kept | None:
             root,
         )
     return kept
+
+
+def starting_segment(storage: releases.ReleaseStorageMixin | None) -> str | None:
+    """The version to serve at start, or an error when no deploy has published one yet."""
+    segment = storage.live_segment() if storage is not None else conf.static_url.segment
+    unpublished = conf.unpublished() if segment is None else None
+    if unpublished is not None:
+        raise unpublished
+    return segment

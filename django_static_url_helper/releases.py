@@ -10,9 +10,7 @@ its marker is incomplete, and nothing serves it as a kept version.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import STATICFILES_STORAGE_ALIAS
@@ -25,40 +23,17 @@ from . import release_folders, release_publication, version
 from .conf import conf
 from .release_folders import CollectBusy, FileInfo
 from .release_publication import PUBLISHED_NAME, Published
+from .release_scope import in_release_collect, pinned, pinned_segment, scope, scoped_segment
 
-__all__ = ["CollectBusy", "FileInfo", "ReleaseStaticFilesStorage", "ReleaseStorageMixin"]
-
-_scope: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "django_static_url_release_scope", default=None
-)
-# The version one request renders and is served from, fixed when it starts.
-_pinned: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "django_static_url_pinned_version", default=None
-)
-
-
-@contextlib.contextmanager
-def _set(var: contextvars.ContextVar[str | None], segment: str | None) -> Iterator[None]:
-    token = var.set(segment)
-    try:
-        yield
-    finally:
-        var.reset(token)
-
-
-def scope(segment: str) -> contextlib.AbstractContextManager[None]:
-    """Within the block release storages work below ``segment``; ``""`` is the root."""
-    return _set(_scope, segment)
-
-
-def in_release_collect() -> bool:
-    """True while collectstatic writes a release (inside ``scope``)."""
-    return bool(_scope.get())
-
-
-def pinned(segment: str | None) -> contextlib.AbstractContextManager[None]:
-    """Within the block (one request) ``live_segment()`` is ``segment``."""
-    return _set(_pinned, segment)
+__all__ = [
+    "CollectBusy",
+    "FileInfo",
+    "ReleaseStaticFilesStorage",
+    "ReleaseStorageMixin",
+    "in_release_collect",
+    "pinned",
+    "scope",
+]
 
 
 class ReleaseStorageMixin(Storage):
@@ -82,7 +57,7 @@ class ReleaseStorageMixin(Storage):
     @property
     def release_segment(self) -> str:
         """The version being collected or pruned, else the one being served."""
-        scoped = _scope.get()
+        scoped = scoped_segment()
         if scoped is not None:
             return scoped
         segment = self.live_segment()
@@ -102,7 +77,7 @@ class ReleaseStorageMixin(Storage):
         published last (re-read at most once per interval), and within a
         request the one it started with.
         """
-        segment = _pinned.get()
+        segment = pinned_segment()
         if segment is not None:
             return segment
         if conf.follow:
@@ -153,7 +128,7 @@ class ReleaseStorageMixin(Storage):
         return f"{static_url.base}{live}/{url[len(current) :]}"
 
     def _save(self, name: str, content: Any) -> str:
-        if _scope.get() is None:
+        if scoped_segment() is None:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} only takes files from the release collect. "
                 f"Run collectstatic with 'django_static_url_helper' listed above "

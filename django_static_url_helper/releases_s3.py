@@ -9,13 +9,7 @@ Kept apart from ``releases`` so that module never needs boto3.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import posixpath
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,12 +17,11 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from storages.backends.s3 import S3StaticStorage  # type: ignore[import-untyped]
 
 from . import release_publication
+from .bucket_lease import Lease
 from .conf import conf
-from .release_folders import LOCK_NAME, CollectBusy, FileInfo, describe_holder
+from .release_folders import LOCK_NAME, FileInfo
 from .release_publication import PUBLISHED_NAME
 from .releases import ReleaseStorageMixin, in_release_collect
-
-_CONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
 
 class S3ReleaseMixin(ReleaseStorageMixin):
@@ -126,78 +119,12 @@ class S3ReleaseMixin(ReleaseStorageMixin):
         A killed collect stops renewing: the next one takes the lock over once
         the lease has run out (``collect_lock_lease`` seconds).
         """
-        lease = _Lease(self._release_client, self.bucket_name, self._key(LOCK_NAME))
+        lease = Lease(self._release_client, self.bucket_name, self._key(LOCK_NAME))
         holder = lease.acquire(wait, self.collect_lock_lease)
         try:
             yield holder
         finally:
             lease.release()
-
-
-class _Lease:
-    def __init__(self, client: Any, bucket: str, key: str) -> None:
-        self.client, self.bucket, self.key = client, bucket, key
-        self.owner = uuid.uuid4().hex
-        self.etag: str | None = None
-        self._stop = threading.Event()
-        self._renewer: threading.Thread | None = None
-
-    def _body(self, lease: float) -> bytes:
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-        return json.dumps({**holder, "owner": self.owner, "expires": time.time() + lease}).encode()
-
-    def _put(self, lease: float, **condition: str) -> bool:
-        try:
-            answer = self.client.put_object(
-                Bucket=self.bucket, Key=self.key, Body=self._body(lease), **condition
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _CONDITION_FAILED:
-                return False
-            raise
-        self.etag = answer["ETag"]
-        return True
-
-    def acquire(self, wait: float, lease: float) -> str | None:
-        deadline = time.monotonic() + wait
-        holder: str | None = None
-        while not self._put(lease, IfNoneMatch="*"):
-            try:
-                found = self.client.get_object(Bucket=self.bucket, Key=self.key)
-            except ClientError:
-                continue  # released meanwhile: try again
-            body = found["Body"].read()
-            expired = _expires(body) < time.time()
-            if expired and self._put(lease, IfMatch=found["ETag"]):
-                break  # a killed collect's lease ran out: taken over
-            holder = describe_holder(body)
-            if time.monotonic() >= deadline:
-                raise CollectBusy(holder)
-            time.sleep(0.2)
-        self._renewer = threading.Thread(target=self._renew, args=(lease,), daemon=True)
-        self._renewer.start()
-        return holder
-
-    def _renew(self, lease: float) -> None:
-        while not self._stop.wait(lease / 3):
-            if self.etag is None or not self._put(lease, IfMatch=self.etag):
-                return
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join()
-        with contextlib.suppress(ClientError):
-            found = self.client.get_object(Bucket=self.bucket, Key=self.key)
-            if found["ETag"] == self.etag:
-                self.client.delete_object(Bucket=self.bucket, Key=self.key)
-
-
-def _expires(body: bytes) -> float:
-    try:
-        return float(json.loads(body)["expires"])
-    except (ValueError, KeyError, TypeError):
-        return 0.0  # unreadable: treat as run out
 
 
 class ReleaseS3Storage(S3ReleaseMixin, S3StaticStorage):  # type: ignore[misc]

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,14 +62,21 @@ def test_two_collects_at_once_leave_one_release_equal_to_a_lone_collect(tmp_path
     lone = project(tmp_path / "lone")
     lone.ok("collectstatic", "--noinput", "-v", "0")
     site = project(tmp_path / "shared")
+    # Both start while a third holds the lock, so both really contend for it.
+    holder = holding(site)
     with ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(lambda _: site.run("collectstatic", "--noinput"), range(2)))
+        running = [pool.submit(site.run, "collectstatic", "--noinput") for _ in range(2)]
+        time.sleep(3)
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+        runs = [future.result() for future in running]
     assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
     assert release_tree(site.folder) == release_tree(lone.folder)
-    outputs = "".join(run.stdout for run in runs)
-    assert outputs.count("Published version") == 2
-    assert "Waited for another collectstatic (pid " in outputs
-    assert re.search(r"is already collected from these \d+ files: nothing copied", outputs)
+    outputs = sorted((run.stdout for run in runs), key=lambda out: "already collected" in out)
+    assert all("Waited for another collectstatic (pid " in out for out in outputs)
+    assert re.search(r"[1-9]\d* static files copied", outputs[0])
+    assert re.search(r"is already collected from these \d+ files: nothing copied", outputs[1])
+    assert all("Published version" in out for out in outputs)
     (segment,) = [name for name in os.listdir(site.folder / "static-root") if len(name) == 12]
     assert sorted(os.listdir(site.folder / "static-root")) == sorted(
         [".collectstatic.lock", segment, f"{segment}.release.json", "published.json"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
@@ -163,3 +164,40 @@ def test_the_published_record_is_read_once_per_interval(
     for _ in range(1000):
         storage.url("css/site.css")
     assert len(reads) <= 1
+
+
+def test_servers_started_before_the_first_publish_follow_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "static-root"
+    settings.STATIC_VERSION_FOLLOW = True
+    settings.STATIC_VERSION_FOLLOW_INTERVAL = INTERVAL
+    stamp = tmp_path / "static-version.txt"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    with pytest.raises(ImproperlyConfigured, match="No static version is published yet"):
+        staticfiles_storage.url("css/site.css")
+    settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
+    collect()
+    time.sleep(INTERVAL * 1.5)
+    segment = version.content_segment(content_hash.read_stamp(stamp))
+    assert staticfiles_storage.url("css/site.css") == f"/static/{segment}/css/site.css"
+
+
+def test_the_pinning_middleware_pins_a_request_under_asgi_too(deploys: Deploys) -> None:
+    import asyncio
+
+    from django_static_url_helper.follow_middleware import PublishedVersionMiddleware
+
+    seen: list[str] = []
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        seen.append(staticfiles_storage.url("css/site.css"))
+        deploys.publish("r2", RELEASE_B)
+        await asyncio.sleep(INTERVAL * 1.5)
+        seen.append(staticfiles_storage.url("css/site.css"))
+        return HttpResponse("page")
+
+    middleware = PublishedVersionMiddleware(view)
+    asyncio.run(middleware(RequestFactory().get("/")))  # type: ignore[arg-type]
+    assert seen == [f"/static/{deploys.one}/css/site.css"] * 2

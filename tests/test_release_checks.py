@@ -92,3 +92,57 @@ def test_w007_quiet_in_debug_and_for_buckets(production: Settings) -> None:
         "staticfiles": {"BACKEND": "django_static_url_helper.releases_s3.ReleaseS3Storage"},
     }
     assert checks.check_release_collected() == []
+
+
+def test_e005_until_a_release_is_published(production: Settings) -> None:
+    assert ids(checks.check_published()) == ["django_static_url_helper.E005"]
+    collect()
+    assert checks.check_published() == []
+
+
+def test_w009_when_the_environment_is_not_the_published_release(production: Settings) -> None:
+    collect()
+    production.STATIC_URL = url_helper.get_static_url_release("/static/", "r0")  # HUP kept it
+    messages = checks.check_release_collected()
+    assert "django_static_url_helper.W009" in ids(messages)
+    w009 = next(message for message in messages if message.id == "django_static_url_helper.W009")
+    assert "a gunicorn HUP keeps the old environment" in str(w009.hint)
+    production.STATIC_VERSION_FOLLOW = True  # following servers serve the published one
+    production.MIDDLEWARE = [
+        "django_static_url_helper.follow_middleware.PublishedVersionMiddleware"
+    ]
+    assert checks.check_release_collected() == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("STATIC_VERSION_FOLLOW", "yes", "STATIC_VERSION_FOLLOW is 'yes': use True or False."),
+        ("STATIC_VERSION_FOLLOW_INTERVAL", 0, "from 0.1 to 3600"),
+        ("STATIC_VERSION_FOLLOW_INTERVAL", True, "from 0.1 to 3600"),
+    ],
+)
+def test_e006_an_unusable_follow_setting(
+    production: Settings, setting: str, value: object, said: str
+) -> None:
+    production.STATIC_VERSION_FOLLOW = True
+    setattr(production, setting, value)
+    (message,) = checks.check_follow()
+    assert message.id == "django_static_url_helper.E006"
+    assert said in message.msg
+
+
+def test_e006_follow_without_release_directories(settings: Settings) -> None:
+    settings.STATIC_VERSION_FOLLOW = True
+    (message,) = checks.check_follow()
+    assert message.id == "django_static_url_helper.E006"
+    assert "keeps no release directories" in message.msg
+
+
+def test_w010_follow_without_a_middleware_that_pins_each_request(production: Settings) -> None:
+    production.STATIC_VERSION_FOLLOW = True
+    production.MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+    assert ids(checks.check_follow()) == ["django_static_url_helper.W010"]
+    for pinning in checks.PINNING_MIDDLEWARE:
+        production.MIDDLEWARE = [pinning]
+        assert checks.check_follow() == []

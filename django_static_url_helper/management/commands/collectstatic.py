@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
@@ -24,52 +24,10 @@ from django.core.management.base import CommandError, CommandParser
 
 from ... import content_hash, release_tree, releases, version
 from ...conf import conf
+from ...deploy_plan import Plan, describe_change, plan
 from ...releases import CollectBusy
 
-_STABLE_SOURCES = (
-    "get_static_url_release(), get_static_url_env(), get_static_url_git() or get_static_url_stamp()"
-)
 DEFAULT_LOCK_WAIT = 60.0
-
-
-class Plan(NamedTuple):
-    segment: str
-    stamp: str | None
-    """The stamp file to write once the release is complete (content versions)."""
-
-
-def plan(digest: str) -> Plan:
-    """The exact segment the app servers' STATIC_URL will carry for this release."""
-    source = conf.source
-    if source is not None and source.kind == "stamp":
-        # The stamp on disk may be the previous release's, or not there yet.
-        return Plan(version.content_segment(digest), source.path)
-    if source is not None and source.kind in ("now", "file"):
-        raise CommandError(
-            f"STATIC_URL comes from get_static_url_{source.kind}(), whose version is "
-            f"not known before the collect nor equal on every server, so no server "
-            f"would ever render this release. Release directories need {_STABLE_SOURCES}."
-        )
-    segment = conf.static_url.segment
-    if segment is None:
-        raise CommandError(
-            f"STATIC_URL {conf.static_url.base!r} carries no version segment, so there "
-            f"is no version directory to collect into. Compute STATIC_URL in settings.py "
-            f"with {_STABLE_SOURCES}."
-        )
-    return Plan(segment, None)
-
-
-def describe_change(before: dict[str, int], after: dict[str, int]) -> str:
-    added = sorted(after.keys() - before.keys())
-    gone = sorted(before.keys() - after.keys())
-    resized = sorted(name for name in after.keys() & before.keys() if before[name] != after[name])
-    parts = [
-        f"{label}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
-        for label, names in (("new", added), ("removed", gone), ("resized", resized))
-        if names
-    ]
-    return "; ".join(parts) or "files of the same names and sizes have other bytes"
 
 
 def _seconds(text: str) -> float:

@@ -1,6 +1,8 @@
-"""The middleware's side of STATIC_VERSION_FOLLOW: switching to a newly published release.
+"""Which version the middleware serves, and switching to a newly published one (follow).
 
-Mixed in before ``WhiteNoiseMiddleware`` (after ``CheckedFiles``). A switch
+Mixed in before ``WhiteNoiseMiddleware`` (after ``CheckedFiles``). A ``Serving``
+holds all a request needs for one version, read once; with
+STATIC_VERSION_FOLLOW a switch
 indexes the new release's folder, reads the kept versions again and swaps
 the whole ``Serving`` at once, so a request that read it sees one version
 from start to end. A request for a version that was completed after this
@@ -12,14 +14,15 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from . import release_serving, release_tree
+from . import release_serving, release_tree, version
+from .conf import conf
 from .releases import ReleaseStorageMixin
-from .version_policy import Serving
+from .version_policy import Found, Policy, Serving
 
 
-class FollowedReleases:
+class ServedVersions:
     release_storage: ReleaseStorageMixin | None
     following: bool
     releases: release_serving.Kept | None
@@ -28,13 +31,53 @@ class FollowedReleases:
     autorefresh: bool
     _indexed: set[str]
 
-    if TYPE_CHECKING:  # the middleware's own methods
+    files: dict[str, Any]
+    if TYPE_CHECKING:  # whitenoise's and the middleware's own methods
 
-        def serving(self, segment: str | None, releases: release_serving.Kept | None) -> Serving:
-            raise NotImplementedError
+        def update_files_dictionary(self, root: str, prefix: str) -> None: ...
 
-        def update_files_dictionary(self, root: str, prefix: str) -> None:
-            raise NotImplementedError
+        def split(self, path: str) -> version.StaticPath | None: ...
+
+        def find_static(
+            self, segment: str | None, name: str, policy: Policy | None = None
+        ) -> Found | None: ...
+
+    def serving(self, segment: str | None, kept: release_serving.Kept | None) -> Serving:
+        """Everything a request needs to serve version ``segment``, read once."""
+        policy = Policy.from_settings(self.static_prefix, segment, kept)
+        header = conf.header
+        version_header = (header, segment) if header and segment else None
+        return Serving(policy, self._index_current_version(policy), version_header)
+
+    @property
+    def policy(self) -> Policy:
+        return self.state.policy
+
+    @property
+    def segment(self) -> str | None:
+        """The version served now."""
+        return self.state.policy.segment
+
+    def _index_current_version(self, policy: Policy) -> dict[str, Found]:
+        """find_static's answer for every current-version URL, keyed by its path.
+
+        The hot path (a page's own assets) is then one dict lookup, as in plain
+        whitenoise. Built from whitenoise's index, so empty with autorefresh.
+        """
+        segment = policy.segment
+        if segment is None or self.autorefresh:
+            return {}
+        index = {}
+        folder = self.static_prefix + (f"{segment}/" if policy.releases else "")
+        for url in list(self.files):
+            if not url.startswith(folder):
+                continue  # WHITENOISE_ROOT files keep whitenoise's own handling
+            path = f"{segment}/{url[len(folder) :]}"
+            parts = self.split(path)
+            found = None if parts is None else self.find_static(parts.segment, parts.name, policy)
+            if found is not None:
+                index[self.static_prefix + path] = found
+        return index
 
     def start_following(self) -> None:
         self._switching = threading.Lock()
