@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from .release_folders import CollectBusy, describe_holder
+from .release_folders import CollectBusy, Waiting, describe_holder
 
 _CONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
@@ -50,7 +50,7 @@ class Lease:
         self.etag = answer["ETag"]
         return True
 
-    def acquire(self, wait: float, lease: float) -> str | None:
+    def acquire(self, wait: float, lease: float, waiting: Waiting = None) -> str | None:
         deadline = time.monotonic() + wait
         holder: str | None = None
         while not self._put(lease, IfNoneMatch="*"):
@@ -62,9 +62,12 @@ class Lease:
             expired = _expires(body) < time.time()
             if expired and self._put(lease, IfMatch=found["ETag"]):
                 break  # a killed collect's lease ran out: taken over
+            first = holder is None
             holder = describe_holder(body)
             if time.monotonic() >= deadline:
                 raise CollectBusy(holder)
+            if first and waiting is not None:
+                waiting(holder)
             time.sleep(0.2)
         self._renewer = threading.Thread(target=self._renew, args=(lease,), daemon=True)
         self._renewer.start()

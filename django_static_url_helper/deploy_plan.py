@@ -7,16 +7,34 @@ segment the app servers' STATIC_URL carries for this release.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from django.core.management.base import CommandError
 
-from . import version
+from . import content_hash, version
 from .conf import conf
 
 _STABLE_SOURCES = (
     "get_static_url_release(), get_static_url_env(), get_static_url_git() or get_static_url_stamp()"
 )
+
+
+Digest = Callable[[], str]
+
+
+@contextlib.contextmanager
+def hashing(found: list[tuple[str, str]]) -> Iterator[Digest]:
+    """Hash the files to collect in the background, while they are copied.
+
+    Hashing re-reads every byte; overlapping it with the copy hides most of
+    its cost. The block gets a function that waits for the digest.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="static-digest") as pool:
+        future = pool.submit(content_hash.hash_files, found)
+        yield future.result
 
 
 class Plan(NamedTuple):
@@ -25,12 +43,16 @@ class Plan(NamedTuple):
     """The stamp file to write once the release is complete (content versions)."""
 
 
-def plan(digest: str) -> Plan:
-    """The exact segment the app servers' STATIC_URL will carry for this release."""
+def plan(digest: Digest) -> Plan:
+    """The exact segment the app servers' STATIC_URL will carry for this release.
+
+    ``digest()`` gives the digest of the files to collect; only a content
+    version waits for it here.
+    """
     source = conf.source
     if source is not None and source.kind == "stamp":
         # The stamp on disk may be the previous release's, or not there yet.
-        return Plan(version.content_segment(digest), source.path)
+        return Plan(version.content_segment(digest()), source.path)
     if source is not None and source.kind in ("now", "file"):
         raise CommandError(
             f"STATIC_URL comes from get_static_url_{source.kind}(), whose version is "

@@ -14,7 +14,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 LOCK_NAME = ".collectstatic.lock"
@@ -23,6 +23,10 @@ LOCK_NAME = ".collectstatic.lock"
 class FileInfo(NamedTuple):
     size: int
     modified: float
+
+
+Waiting = Callable[[str], None] | None
+"""Told who holds the lock, once, when a collect starts waiting for it."""
 
 
 class CollectBusy(Exception):
@@ -93,7 +97,7 @@ def read_if_changed(path: str, tag: Tag | None) -> tuple[Tag | None, bytes | Non
 
 
 @contextlib.contextmanager
-def locked(root: str, wait: float) -> Iterator[str | None]:
+def locked(root: str, wait: float, waiting: Waiting = None) -> Iterator[str | None]:
     """Hold the collect lock of the release root ``root``; yields who held it before, if anyone.
 
     ``flock`` belongs to the open file: the kernel lets go when the process
@@ -103,7 +107,7 @@ def locked(root: str, wait: float) -> Iterator[str | None]:
     path = os.path.join(root, LOCK_NAME)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        waited_for = _acquire(fd, path, wait)
+        waited_for = _acquire(fd, wait, waiting)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(_holder()).encode(), 0)
         yield waited_for
@@ -115,7 +119,7 @@ def _holder() -> dict[str, object]:
     return {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
 
 
-def _acquire(fd: int, path: str, wait: float) -> str | None:
+def _acquire(fd: int, wait: float, waiting: Waiting) -> str | None:
     deadline = time.monotonic() + wait
     holder: str | None = None
     while True:
@@ -123,9 +127,12 @@ def _acquire(fd: int, path: str, wait: float) -> str | None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return holder
         except BlockingIOError:
+            first = holder is None
             holder = describe_holder(os.pread(fd, 4096, 0))
             if time.monotonic() >= deadline:
                 raise CollectBusy(holder) from None
+            if first and waiting is not None:
+                waiting(holder)
             time.sleep(0.05)
 
 

@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 
 from . import release_folders, release_publication, version
 from .conf import conf
-from .release_folders import CollectBusy, FileInfo
+from .release_folders import CollectBusy, FileInfo, Waiting
 from .release_publication import PUBLISHED_NAME, Published
 from .release_scope import in_release_collect, pinned, pinned_segment, scope, scoped_segment
 
@@ -155,9 +155,14 @@ class ReleaseStorageMixin(Storage):
         path = os.path.join(self.release_root, PUBLISHED_NAME)
         release_folders.write_atomically(path, release_publication.encode(segment))
 
-    def collect_lock(self, wait: float) -> contextlib.AbstractContextManager[str | None]:
-        """Hold the release root's collect lock (``CollectBusy`` after ``wait`` seconds)."""
-        return release_folders.locked(self.release_root, wait)
+    def collect_lock(
+        self, wait: float, waiting: Waiting = None
+    ) -> contextlib.AbstractContextManager[str | None]:
+        """Hold the release root's collect lock (``CollectBusy`` after ``wait`` seconds).
+
+        ``waiting`` is told who holds it, once, if this has to wait.
+        """
+        return release_folders.locked(self.release_root, wait, waiting)
 
 
 class ReleaseStaticFilesStorage(ReleaseStorageMixin, StaticFilesStorage):

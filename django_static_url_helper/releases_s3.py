@@ -19,7 +19,7 @@ from storages.backends.s3 import S3StaticStorage  # type: ignore[import-untyped]
 from . import release_publication
 from .bucket_lease import Lease
 from .conf import conf
-from .release_folders import LOCK_NAME, FileInfo
+from .release_folders import LOCK_NAME, FileInfo, Waiting
 from .release_publication import PUBLISHED_NAME
 from .releases import ReleaseStorageMixin, in_release_collect
 
@@ -113,14 +113,14 @@ class S3ReleaseMixin(ReleaseStorageMixin):
         )
 
     @contextlib.contextmanager
-    def collect_lock(self, wait: float) -> Iterator[str | None]:
+    def collect_lock(self, wait: float, waiting: Waiting = None) -> Iterator[str | None]:
         """A lease object taken with a conditional PUT, renewed while the collect runs.
 
         A killed collect stops renewing: the next one takes the lock over once
         the lease has run out (``collect_lock_lease`` seconds).
         """
         lease = Lease(self._release_client, self.bucket_name, self._key(LOCK_NAME))
-        holder = lease.acquire(wait, self.collect_lock_lease)
+        holder = lease.acquire(wait, self.collect_lock_lease, waiting)
         try:
             yield holder
         finally:

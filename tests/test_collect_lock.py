@@ -7,9 +7,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -52,6 +51,12 @@ def holding(site: Project) -> subprocess.Popen[str]:
     return holder
 
 
+class Done(NamedTuple):
+    stdout: str
+    stderr: str
+    returncode: int
+
+
 def release_tree(folder: Path) -> dict[str, bytes]:
     root = folder / "static-root"
     (segment,) = [name for name in os.listdir(root) if len(name) == 12]
@@ -64,12 +69,25 @@ def test_two_collects_at_once_leave_one_release_equal_to_a_lone_collect(tmp_path
     site = project(tmp_path / "shared")
     # Both start while a third holds the lock, so both really contend for it.
     holder = holding(site)
-    with ThreadPoolExecutor(2) as pool:
-        running = [pool.submit(site.run, "collectstatic", "--noinput") for _ in range(2)]
-        time.sleep(3)
-        os.killpg(holder.pid, signal.SIGKILL)
-        holder.wait()
-        runs = [future.result() for future in running]
+    collects = [
+        subprocess.Popen(
+            [sys.executable, "-m", "django", "collectstatic", "--noinput"],
+            cwd=site.folder,
+            env=site.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    said = []
+    for collect in collects:
+        assert collect.stdout is not None
+        said.append(collect.stdout.readline())
+    assert all(f"holds the lock (pid {holder.pid} on " in line for line in said), said
+    os.killpg(holder.pid, signal.SIGKILL)
+    holder.wait()
+    runs = [Done(*collect.communicate(timeout=120), collect.returncode) for collect in collects]
     assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
     assert release_tree(site.folder) == release_tree(lone.folder)
     outputs = sorted((run.stdout for run in runs), key=lambda out: "already collected" in out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.staticfiles.finders import get_finders
@@ -24,7 +25,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from ... import content_hash, release_tree, releases, version
 from ...conf import conf
-from ...deploy_plan import Plan, describe_change, plan
+from ...deploy_plan import Digest, Plan, describe_change, hashing, plan
 from ...releases import CollectBusy
 
 DEFAULT_LOCK_WAIT = 60.0
@@ -66,8 +67,12 @@ class Command(StaticCollect):
         self.set_options(**options)
         found = self.found_files()
         sources = {name: os.path.getsize(path) for name, path in found}
-        digest = content_hash.hash_files(found)
-        release = plan(digest)
+        with hashing(found) as digest:
+            return self.collect_release_locked(plan(digest), digest, sources, options)
+
+    def collect_release_locked(
+        self, release: Plan, digest: Digest, sources: dict[str, int], options: dict[str, Any]
+    ) -> str | None:
         storage: releases.ReleaseStorageMixin = self.storage
         wait = options.get("lock_wait", DEFAULT_LOCK_WAIT)
         if self.dry_run:  # writes nothing, so takes no lock
@@ -75,7 +80,7 @@ class Command(StaticCollect):
             with releases.scope(release.segment):
                 return self.collect_release(release, digest, sources, options)
         try:
-            with storage.collect_lock(wait) as waited_for:
+            with storage.collect_lock(wait, self.waiting_for(wait)) as waited_for:
                 if waited_for is not None:
                     self.log(f"Waited for another collectstatic ({waited_for}) to finish.", 1)
                 self.releasing = True
@@ -88,13 +93,24 @@ class Command(StaticCollect):
                 f"again once it is done, or wait longer with --lock-wait SECONDS."
             ) from None
 
+    def waiting_for(self, wait: float) -> Callable[[str], None]:
+        def say(holder: str) -> None:
+            self.log(
+                f"Another collectstatic holds the lock ({holder}): waiting up to {wait:g} s.", 1
+            )
+            self.stdout.flush()
+
+        return say
+
     def collect_flat(self, options: dict[str, Any]) -> str | None:
         """Django's collectstatic, then the stamp of what it collected (stamp source)."""
-        result = super().handle(**options)
         source = conf.source
-        if source is None or source.kind != "stamp" or source.path is None or self.dry_run:
-            return result
-        digest = content_hash.hash_files(self.found_files())
+        if source is None or source.kind != "stamp" or source.path is None or options["dry_run"]:
+            return super().handle(**options)
+        self.set_options(**options)
+        with hashing(self.found_files()) as hashed:
+            result = super().handle(**options)
+            digest = hashed()
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
         published = (
             f"Published version {version.content_segment(digest)} (stamp {source.path}): "
@@ -103,12 +119,13 @@ class Command(StaticCollect):
         return self.summary(f"{result or ''}\n{published}")
 
     def collect_release(
-        self, release: Plan, digest: str, sources: dict[str, int], options: dict[str, Any]
+        self, release: Plan, hashed: Digest, sources: dict[str, int], options: dict[str, Any]
     ) -> str | None:
         storage: Any = self.storage
         segment = release.segment
         marker = release_tree.read_marker(storage, segment)
         if marker is not None:
+            digest = hashed()
             if marker.get("digest") != digest:
                 raise CommandError(
                     f"Version {segment} was already collected from other files "
@@ -129,6 +146,7 @@ class Command(StaticCollect):
         result = super().handle(**options) or ""
         if self.dry_run:
             return self.summary(f"{result}\nRelease {segment} would be collected.")
+        digest = hashed()
         release_tree.write_marker(storage, segment, digest, sources)
         self.publish(release, digest)
         return self.summary(
