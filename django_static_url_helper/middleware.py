@@ -91,14 +91,16 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """``__call__`` under ASGI: the same answers, files streamed by an async iterator."""
-        if self.autorefresh or self.following:
-            # Autorefresh looks files up on disk, a switch indexes a release: off the event loop.
+        state = self.state
+        if self.switch_due() is not None:
+            # A switch indexes the new release's folder: off the event loop.
             state = await sync_to_async(self.serving_now, thread_sensitive=False)()
+        if self.autorefresh:
+            # Autorefresh looks files up on disk: off the event loop.
             answer = await sync_to_async(self.answer, thread_sensitive=False)(
                 request, file_responses.serve_async, state
             )
         else:
-            state = self.state
             answer = self.answer(request, file_responses.serve_async, state)
         if answer is not None:
             return answer

@@ -83,15 +83,20 @@ class ServedVersions:
         self._switching = threading.Lock()
         self._indexed = set(self.releases.versions) if self.releases else set()
 
+    def switch_due(self) -> str | None:
+        """The live version when it is not the one served: the middleware must switch.
+
+        A clock comparison, and at most once per interval one ``stat``.
+        """
+        if not self.following or self.release_storage is None:
+            return None
+        live = self.release_storage.live_segment()
+        return None if live is None or live == self.state.policy.segment else live
+
     def serving_now(self) -> Serving:
         """The Serving of the live version: the published one when following."""
-        state = self.state
-        if not self.following or self.release_storage is None:
-            return state
-        live = self.release_storage.live_segment()
-        if live is None or live == state.policy.segment:
-            return state
-        return self.take_in(live, current=live)
+        live = self.switch_due()
+        return self.state if live is None else self.take_in(live, current=live)
 
     def newly_complete(self, state: Serving, segment: str) -> Serving | None:
         """A Serving that knows ``segment``, if it was completed since this process looked."""
@@ -111,6 +116,8 @@ class ServedVersions:
                 return state  # another thread did it meanwhile
             releases = release_serving.kept(current)
             self.releases = releases
+            if releases is not None:
+                self._forget_pruned(releases)
             if releases is not None and segment in releases.versions:
                 if segment not in self._indexed and not self.autorefresh:
                     folder = os.path.join(releases.root, segment) + os.sep
@@ -118,3 +125,17 @@ class ServedVersions:
                 self._indexed.add(segment)
             self.state = self.serving(current, releases)
             return self.state
+
+    def _forget_pruned(self, releases: release_serving.Kept) -> None:
+        """Drop whitenoise's entries of releases pruned since they were indexed.
+
+        A long-lived process follows many deploys: without this its index
+        would keep every release it ever served.
+        """
+        gone = {segment for segment in self._indexed if segment not in releases.versions}
+        if not gone or self.autorefresh:
+            return
+        prefixes = tuple(f"{self.static_prefix}{segment}/" for segment in gone)
+        for url in [url for url in self.files if url.startswith(prefixes)]:
+            self.files.pop(url, None)
+        self._indexed -= gone

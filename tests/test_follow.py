@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
-from django.test import Client, RequestFactory
+from django.http.response import HttpResponseBase
+from django.test import AsyncClient, Client, RequestFactory
 
 from django_static_url_helper import content_hash, releases, url_helper, version
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
@@ -185,8 +189,6 @@ def test_servers_started_before_the_first_publish_follow_it(
 
 
 def test_the_pinning_middleware_pins_a_request_under_asgi_too(deploys: Deploys) -> None:
-    import asyncio
-
     from django_static_url_helper.follow_middleware import PublishedVersionMiddleware
 
     seen: list[str] = []
@@ -201,3 +203,40 @@ def test_the_pinning_middleware_pins_a_request_under_asgi_too(deploys: Deploys) 
     middleware = PublishedVersionMiddleware(view)
     asyncio.run(middleware(RequestFactory().get("/")))  # type: ignore[arg-type]
     assert seen == [f"/static/{deploys.one}/css/site.css"] * 2
+
+
+def test_a_process_forgets_the_files_of_releases_pruned_since(deploys: Deploys) -> None:
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    first = cast(HttpResponseBase, middleware(RequestFactory().get(f"/static/{two}/new.txt")))
+    first.close()
+    assert first.status_code == 200
+    assert f"/static/{two}/new.txt" in middleware.files
+    three = deploys.publish("r3", {**RELEASE_B, "t.txt": b"3"})
+    # Keeps the published release and the servers' own (r1): deletes r2.
+    call_command("static_url", "prune", "--keep", "1", "--keep-for", "0", stdout=io.StringIO())
+    time.sleep(INTERVAL * 1.5)
+    response = cast(HttpResponseBase, middleware(RequestFactory().get(f"/static/{three}/t.txt")))
+    response.close()
+    assert (response.status_code, response["Cache-Control"]) == (200, IMMUTABLE)
+    assert not any(url.startswith(f"/static/{two}/") for url in middleware.files)
+    assert f"/static/{deploys.one}/old.txt" in middleware.files
+
+
+def test_under_asgi_a_switch_serves_the_new_release(deploys: Deploys) -> None:
+    async def fetch(client: AsyncClient, url: str) -> tuple[int, str, bytes]:
+        response: Any = await client.get(url)
+        body = b"".join([part async for part in response]) if response.streaming else b""
+        response.close()
+        return response.status_code, response.get("Cache-Control", ""), body
+
+    async def deploy_and_fetch() -> tuple[int, str, bytes]:
+        client = AsyncClient()
+        await fetch(client, f"/static/{deploys.one}/css/site.css")  # builds the chain
+        two = deploys.publish("r2", RELEASE_B)
+        await asyncio.sleep(INTERVAL * 1.5)
+        return await fetch(client, f"/static/{two}/new.txt")
+
+    status, cache_control, body = asyncio.run(deploy_and_fetch())
+    assert (status, cache_control, body) == (200, IMMUTABLE, RELEASE_B["new.txt"])
