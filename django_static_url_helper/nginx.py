@@ -180,11 +180,11 @@ def block_from_settings(
             f"Set the caching up on that host; or, if this nginx is the origin "
             f"that host pulls {parts.path!r} from, pass --origin."
         )
-    # With release directories the current version is the live one: the
-    # published version when the servers follow it.
+    # With release directories the current version is the one the deploy
+    # published, whatever this shell's environment says.
     storage = release_serving.storage()
-    if storage is not None:
-        segment = storage.live_segment() or segment
+    published = storage.read_published() if storage is not None else None
+    segment = published.segment if published is not None else segment
     kept = release_serving.kept(segment)
     root = kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT))
     nginx_values.refuse_symlinks(root)

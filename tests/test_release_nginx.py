@@ -175,3 +175,12 @@ def test_the_block_refuses_a_symlink_in_a_release_folder(site: Site, tmp_path: P
             render(site.root, "r2")
     finally:
         link.unlink()
+
+
+def test_the_block_serves_the_published_release_whatever_the_shell_says(tmp_path: Path) -> None:
+    root = tmp_path / "static-root"
+    collect_release(tmp_path, root, "r1", RELEASE_A)
+    collect_release(tmp_path, root, "r2", RELEASE_B)
+    block = render(root, "r1")  # a shell whose release variable is stale
+    assert f'for version {segment("r2")}.' in block
+    assert block == render(root, "r2")
