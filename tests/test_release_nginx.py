@@ -182,5 +182,5 @@ def test_the_block_serves_the_published_release_whatever_the_shell_says(tmp_path
     collect_release(tmp_path, root, "r1", RELEASE_A)
     collect_release(tmp_path, root, "r2", RELEASE_B)
     block = render(root, "r1")  # a shell whose release variable is stale
-    assert f'for version {segment("r2")}.' in block
+    assert f"for version {segment('r2')}." in block
     assert block == render(root, "r2")
