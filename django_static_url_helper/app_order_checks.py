@@ -89,17 +89,25 @@ def check_runserver_order(**kwargs: Any) -> list[CheckMessage]:
 
 
 def check_release_app_order(**kwargs: Any) -> list[CheckMessage]:
-    """E003: a release storage, but Django's collectstatic would run instead of ours."""
+    """E003: a release storage or a stamp, but Django's collectstatic would run instead of ours."""
+    from .conf import conf
     from .releases import storage_class
 
     backend = storage_class()
-    if backend is None or not _listed_below_staticfiles():
+    source = conf.source
+    stamped = source is not None and source.kind == "stamp"
+    if (backend is None and not stamped) or not _listed_below_staticfiles():
         return []
+    what = (
+        f"STORAGES['staticfiles'] is the release storage {backend.__name__}"
+        if backend is not None
+        else "STATIC_URL comes from get_static_url_stamp()"
+    )
+    cannot = "cannot collect a release" if backend is not None else "writes no stamp"
     return [
         Error(
-            f"STORAGES['staticfiles'] is the release storage {backend.__name__}, but "
-            f"{_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, so "
-            f"collectstatic is Django's, which cannot collect a release.",
+            f"{what}, but {_OURS!r} is listed after {_STATICFILES!r} in INSTALLED_APPS, "
+            f"so collectstatic is Django's, which {cannot}.",
             hint=f"Move {_OURS!r} above {_STATICFILES!r} (either may name its AppConfig).",
             id=_ID % "E003",
         )

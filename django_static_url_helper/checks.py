@@ -69,7 +69,7 @@ def check_source(**kwargs: Any) -> list[CheckMessage]:
                 f"The file {source.path} that STATIC_URL's version was read from no "
                 f"longer exists: the next restart will fail to load settings.",
                 hint="Keep the deploy file (or stamp) in place between deploys; "
-                "for a stamp run 'python manage.py static_url stamp'.",
+                "for a stamp run 'python manage.py collectstatic', which writes it.",
                 id=_ID % "E001",
             )
         )

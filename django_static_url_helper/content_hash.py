@@ -1,7 +1,8 @@
 """Hash a directory tree's content, and keep the result in a small stamp file.
 
 Hashing a large STATIC_ROOT takes a noticeable fraction of a second, so it is
-done once per deploy (``manage.py static_url stamp``) and every process reads
+done once per deploy (by ``collectstatic``, or ``manage.py static_url stamp``
+for a tree collected elsewhere) and every process reads
 the stamp at boot instead of walking the tree.
 """
 
@@ -27,8 +28,9 @@ _MAX_WORKERS = 8
 _MIN_PARALLEL_BATCHES = 4
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line ends
 _STAMP_FIX = (
-    "A stamp is the one-line file 'python manage.py static_url stamp' writes after "
-    "collectstatic: remove what is there and run that command."
+    "A stamp is the one-line file 'python manage.py collectstatic' writes once the "
+    "files are collected: remove what is there and run collectstatic (or 'python "
+    "manage.py static_url stamp' for a tree collected elsewhere)."
 )
 
 
@@ -154,14 +156,14 @@ def read_stamp(stamp_path: str | os.PathLike[str]) -> str:
         text = version_files.read_text(path, "the static version stamp", _STAMP_FIX).strip()
     except FileNotFoundError:
         raise ImproperlyConfigured(
-            f"The static version stamp {path} does not exist. "
-            f"Write it at deploy time, after collectstatic: "
-            f"'python manage.py static_url stamp'."
+            f"The static version stamp {path} does not exist. Run 'python manage.py "
+            f"collectstatic', which writes it (or 'python manage.py static_url stamp' "
+            f"for a tree collected elsewhere)."
         ) from None
     if not _DIGEST_RE.fullmatch(text):
         raise ImproperlyConfigured(
             f"{path} is not a static version stamp (expected 64 hex digits, found "
-            f"{len(text)} characters that are not). Rewrite it with "
-            f"'python manage.py static_url stamp'."
+            f"{len(text)} characters that are not). Remove it and run "
+            f"'python manage.py collectstatic', which writes it again."
         )
     return text

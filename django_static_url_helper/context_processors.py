@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest
 
+from . import releases
 from .conf import conf
 
 
 def static_version(request: HttpRequest) -> dict[str, str | None]:
-    """``{{ STATIC_VERSION }}``: the current version segment, or None without one.
+    """``{{ STATIC_VERSION }}``: the version this page renders, or None without one.
 
     Lets a page hand the version to a service worker or a single-page app, which
-    can compare it with the ``X-Static-Version`` header of later responses.
+    can compare it with the ``X-Static-Version`` header of later responses. With
+    STATIC_VERSION_FOLLOW it is the followed version, as ``{% static %}`` renders.
     """
+    if releases.configured():
+        return {
+            "STATIC_VERSION": cast(releases.ReleaseStorageMixin, staticfiles_storage).live_segment()
+        }
     return {"STATIC_VERSION": conf.static_url.segment}

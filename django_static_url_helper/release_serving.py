@@ -88,9 +88,14 @@ def kept(segment: str | None) -> Kept | None:
 
 
 def starting_segment(storage: releases.ReleaseStorageMixin | None) -> str | None:
-    """The version to serve at start, or an error when no deploy has published one yet."""
+    """The version to serve at start, or an error when no deploy has published one yet.
+
+    A process that follows the published version may start before the first
+    publish: it serves nothing versioned until then.
+    """
     segment = storage.live_segment() if storage is not None else conf.static_url.segment
-    unpublished = conf.unpublished() if segment is None else None
+    following = storage is not None and conf.follow
+    unpublished = conf.unpublished() if segment is None and not following else None
     if unpublished is not None:
         raise unpublished
     return segment

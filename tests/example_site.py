@@ -65,10 +65,8 @@ class Site:
         return done.stdout
 
     def deploy(self) -> None:
-        """collectstatic, then the stamp (unless the site runs unversioned)."""
+        """collectstatic: it collects, then writes the stamp."""
         self.manage("collectstatic", "--noinput", "-v0")
-        if self.env.get("DEMO_UNVERSIONED") != "1":
-            self.manage("static_url", "stamp")
 
     def set_heading_colour(self, colour: str) -> None:
         css = self.sources / "css" / "site.css"

@@ -116,3 +116,8 @@ def test_a_stamp_that_cannot_be_written_is_a_clear_error(
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", tmp_path / "a-file" / "s")
     with pytest.raises(CommandError, match=r"Cannot write the stamp .*a-file/s: .*collectstatic"):
         collectstatic("-v0")
+
+
+def test_static_url_collect_passes_the_lock_wait_on(stamp: Path, settings: Settings) -> None:
+    with pytest.raises(CommandError, match="--lock-wait"):
+        run("collect", "--lock-wait", "soon")

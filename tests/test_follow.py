@@ -240,3 +240,42 @@ def test_under_asgi_a_switch_serves_the_new_release(deploys: Deploys) -> None:
 
     status, cache_control, body = asyncio.run(deploy_and_fetch())
     assert (status, cache_control, body) == (200, IMMUTABLE, RELEASE_B["new.txt"])
+
+
+def test_the_static_version_context_follows_too(deploys: Deploys) -> None:
+    from django_static_url_helper.context_processors import static_version
+
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert static_version(RequestFactory().get("/")) == {"STATIC_VERSION": two}
+
+
+def test_the_middleware_may_start_before_the_first_publish_when_it_follows(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "static-root"
+    settings.STATIC_VERSION_FOLLOW = True
+    settings.STATIC_VERSION_FOLLOW_INTERVAL = INTERVAL
+    stamp = tmp_path / "static-version.txt"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+    settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
+    collect()
+    time.sleep(INTERVAL * 1.5)
+    segment = version.content_segment(content_hash.read_stamp(stamp))
+    response = cast(
+        HttpResponseBase, middleware(RequestFactory().get(f"/static/{segment}/old.txt"))
+    )
+    response.close()
+    assert (response.status_code, response["Cache-Control"]) == (200, IMMUTABLE)
+
+
+def test_without_follow_the_middleware_refuses_to_start_before_the_first_publish(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = tmp_path / "static-root"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", tmp_path / "stamp")
+    with pytest.raises(ImproperlyConfigured, match="Run 'manage.py collectstatic'"):
+        VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))

@@ -146,3 +146,14 @@ def test_w010_follow_without_a_middleware_that_pins_each_request(production: Set
     for pinning in checks.PINNING_MIDDLEWARE:
         production.MIDDLEWARE = [pinning]
         assert checks.check_follow() == []
+
+
+def test_e003_a_stamp_source_below_staticfiles_would_never_be_stamped(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.INSTALLED_APPS = [THEIRS, OURS]
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", tmp_path / "stamp")
+    (message,) = app_order_checks.check_release_app_order()
+    assert message.id == "django_static_url_helper.E003"
+    assert "get_static_url_stamp()" in message.msg
+    assert "writes no stamp" in message.msg

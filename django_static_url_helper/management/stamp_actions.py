@@ -40,6 +40,7 @@ class StampActions(BaseCommand):
             "stamp and publishes the version: kept for deploy scripts written for it.",
         )
         collect.add_argument("--clear", action="store_true", help="Passed on to collectstatic.")
+        collect.add_argument("--lock-wait", metavar="SECONDS", help="Passed on to collectstatic.")
 
     def handle_stamp(
         self, *, root: str | None = None, output: str | None = None, **options: Any
@@ -79,9 +80,13 @@ class StampActions(BaseCommand):
             ) from None
         self.stdout.write(f"Wrote {output} ({digest[:16]}...). Restart the app servers to use it.")
 
-    def handle_collect(self, *, clear: bool = False, **options: Any) -> None:
+    def handle_collect(
+        self, *, clear: bool = False, lock_wait: str | None = None, **options: Any
+    ) -> None:
+        more = [] if lock_wait is None else ["--lock-wait", lock_wait]
         call_command(
             "collectstatic",
+            *more,
             interactive=False,
             clear=clear,
             verbosity=options.get("verbosity", 1),

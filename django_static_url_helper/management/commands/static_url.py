@@ -151,7 +151,7 @@ class Command(StampActions):
     def add_prune_parser(self, sub: Any) -> None:
         prune = sub.add_parser(
             "prune",
-            help="Delete old release directories. Keeps the current version, the newest "
+            help="Delete old release directories. Keeps the published version, the newest "
             "--keep releases and every release younger than --keep-for.",
         )
         prune.add_argument(
