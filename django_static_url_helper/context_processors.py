@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest
 
 from . import releases
-from .conf import conf
 
 
 def static_version(request: HttpRequest) -> dict[str, str | None]:
@@ -18,8 +14,4 @@ def static_version(request: HttpRequest) -> dict[str, str | None]:
     can compare it with the ``X-Static-Version`` header of later responses. With
     STATIC_VERSION_FOLLOW it is the followed version, as ``{% static %}`` renders.
     """
-    if releases.configured():
-        return {
-            "STATIC_VERSION": cast(releases.ReleaseStorageMixin, staticfiles_storage).live_segment()
-        }
-    return {"STATIC_VERSION": conf.static_url.segment}
+    return {"STATIC_VERSION": releases.live_segment()}

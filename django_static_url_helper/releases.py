@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import Any, cast
 
 from django.conf import STATICFILES_STORAGE_ALIAS
-from django.contrib.staticfiles.storage import StaticFilesStorage
+from django.contrib.staticfiles.storage import StaticFilesStorage, staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.module_loading import import_string
@@ -188,6 +188,18 @@ def storage_class() -> type[ReleaseStorageMixin] | None:
 def configured() -> bool:
     """True when the ``staticfiles`` storage is a release storage."""
     return storage_class() is not None
+
+
+def live_segment() -> str | None:
+    """The version ``{% static %}`` renders now, for anything a page says about its version.
+
+    STATIC_URL's segment; with a release storage and STATIC_VERSION_FOLLOW the
+    published one, and within a request the one it started with. STATIC_URL
+    itself keeps the version the process started with.
+    """
+    if not configured():
+        return conf.static_url.segment
+    return cast(ReleaseStorageMixin, staticfiles_storage).live_segment()
 
 
 def is_local(storage: Storage) -> bool:

@@ -248,6 +248,11 @@ def test_the_static_version_context_follows_too(deploys: Deploys) -> None:
     two = deploys.publish("r2", RELEASE_B)
     time.sleep(INTERVAL * 1.5)
     assert static_version(RequestFactory().get("/")) == {"STATIC_VERSION": two}
+    # A request that started before the switch names the version its URLs carry.
+    with releases.pinned(deploys.one):
+        assert static_version(RequestFactory().get("/")) == {"STATIC_VERSION": deploys.one}
+        assert releases.live_segment() == deploys.one
+        assert staticfiles_storage.url("css/site.css") == f"/static/{deploys.one}/css/site.css"
 
 
 def test_the_middleware_may_start_before_the_first_publish_when_it_follows(
