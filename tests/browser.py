@@ -16,12 +16,25 @@ if TYPE_CHECKING:
 INSTALL_HINT = "install Debian's browser: apt-get install chromium chromium-driver"
 
 
-def _binaries() -> tuple[str, str]:
+MISSING = f"headless Chromium or chromedriver not found: {INSTALL_HINT}"
+
+
+def available() -> bool:
+    """True when a headless Chromium can start here (else ``chrome()`` skips with MISSING)."""
+    return _found() is not None
+
+
+def _found() -> tuple[str, str] | None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.skip(f"headless Chromium or chromedriver not found: {INSTALL_HINT}")
-    return chromium, driver
+    return (chromium, driver) if chromium and driver else None
+
+
+def _binaries() -> tuple[str, str]:
+    found = _found()
+    if found is None:
+        pytest.skip(MISSING)
+    return found
 
 
 @contextlib.contextmanager

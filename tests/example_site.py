@@ -50,6 +50,8 @@ class Site:
         self.port = servers.free_port()
         self.app_port = self.port
         self.workers = 2
+        self.server_args: list[str] = []
+        """More arguments for the app server (``serving``)."""
         self.nginx: str | None = None
         self.server_pid = 0
 
@@ -101,6 +103,7 @@ class Site:
                 *servers.app_server_args("gunicorn", self.app_port, "demo", self.workers),
                 f"--access-logfile={self.access_log}",
             ]
+        args += self.server_args
         log = self.folder / f"{self.server}.log"
         with servers.running(args, self.app_port, log, env=self.env, cwd=EXAMPLE) as proc:
             self.server_pid = proc.pid

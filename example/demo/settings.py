@@ -60,3 +60,15 @@ else:
 
 # "no-store" (default): an older version gets today's file, uncached; "404": a 404.
 STATIC_VERSION_MISMATCH = os.environ.get("DEMO_VERSION_MISMATCH", "no-store")
+
+if os.environ.get("DEMO_RELEASE_DIRECTORIES") == "1":
+    # Every release in STATIC_ROOT/<version>/: collectstatic completes it and
+    # publishes it, and pages rendered before a deploy keep their own files.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
+    }
+# With release directories: serve and render each version collectstatic
+# publishes, within DEMO_FOLLOW_INTERVAL seconds, without a restart.
+STATIC_VERSION_FOLLOW = os.environ.get("DEMO_FOLLOW") == "1"
+STATIC_VERSION_FOLLOW_INTERVAL = float(os.environ.get("DEMO_FOLLOW_INTERVAL", "1.0"))

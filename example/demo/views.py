@@ -3,18 +3,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from django_static_url_helper import releases
 from django_static_url_helper.conf import conf
 
 ASSETS = ["css/site.css", "js/app.js", "img/logo.svg"]
 
 
 def index(request: HttpRequest) -> HttpResponse:
+    # The version this request renders: following a deploy, STATIC_URL keeps
+    # the one the process started with.
+    segment = releases.live_segment()
     return render(
         request,
         "index.html",
         {
-            "version": conf.static_url.segment,
-            "static_url": settings.STATIC_URL,
+            "version": segment,
+            "static_url": f"{conf.static_url.base}{segment}/" if segment else settings.STATIC_URL,
             "assets": [(name, static(name)) for name in ASSETS],
         },
     )
