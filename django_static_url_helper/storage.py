@@ -9,6 +9,7 @@ once per name.
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -21,7 +22,8 @@ from .conf import conf
 
 __all__ = ["DEFAULT_URL_MEMO_SIZE", "VersionedStaticFilesStorage"]
 
-DEFAULT_URL_MEMO_SIZE = 4096
+DEFAULT_URL_MEMO_SIZE = 1 << 17
+"""131,072 names: more than the static files of any site we know, a few MiB at most."""
 
 
 class VersionedStaticFilesStorage(StaticFilesStorage):
@@ -70,11 +72,14 @@ class VersionedStaticFilesStorage(StaticFilesStorage):
         if unpublished is not None:
             raise unpublished
         url = super().url(name)
-        if len(self._urls) >= self.url_memo_size:
-            # Templates name a fixed set of files; a full memo means names from
-            # elsewhere (user input), so start over instead of growing.
-            self._urls.clear()
-        self._urls[name] = url
+        urls = self._urls
+        if len(urls) >= self.url_memo_size:
+            # Full: names from elsewhere (user input), or more files than the
+            # bound. Drop the older half, not all: the names pages use come
+            # back at once, and the memo never grows past the bound.
+            for old in list(itertools.islice(urls, max(1, len(urls) // 2))):
+                urls.pop(old, None)
+        urls[name] = url
         return url
 
     def _static_url_changed(self, *, setting: str, **kwargs: Any) -> None:

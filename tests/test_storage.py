@@ -112,6 +112,32 @@ def test_static_tag_renders_what_plain_storage_renders_under_override_settings()
     assert render(OURS) == ours
 
 
+def test_twenty_thousand_names_are_each_answered_from_the_memo_after_the_first_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ours = VersionedStaticFilesStorage(base_url="/s/")
+    computed: list[str | None] = []
+    plain_url = StaticFilesStorage.url
+
+    def counting(self: StaticFilesStorage, name: str | None) -> str:
+        computed.append(name)
+        return plain_url(self, name)
+
+    monkeypatch.setattr(StaticFilesStorage, "url", counting)
+    names = [f"js/f{number}.js" for number in range(20_000)]
+    for _ in range(3):
+        for name in names:
+            ours.url(name)
+    assert len(computed) == len(names)  # a hit rate of 2/3: every repeat is a hit
+
+
+def test_a_full_memo_keeps_half_of_what_it_held() -> None:
+    ours = VersionedStaticFilesStorage(base_url="/s/", url_memo_size=4)
+    for name in ["a.css", "b.css", "c.css", "d.css", "e.css"]:
+        ours.url(name)
+    assert list(ours._urls) == ["c.css", "d.css", "e.css"]
+
+
 def test_the_memo_is_bounded_and_answers_stay_right_past_the_bound() -> None:
     ours = VersionedStaticFilesStorage(base_url="/s/", url_memo_size=3)
     plain = StaticFilesStorage(base_url="/s/")
