@@ -63,6 +63,8 @@ class Block:
     server: Server | None = None
     releases: tuple[str, ...] | None = None
     """Release directories: the kept versions, each served from ``root/<version>/``."""
+    gzip_static: bool = True
+    """Send ``file.gz`` to clients that take gzip: only worth it where such files exist."""
 
 
 def render(block: Block) -> str:
@@ -91,6 +93,7 @@ def render(block: Block) -> str:
             f"from={block.root}", "STATIC_ROOT", directory=True
         ),
         "versions": versions,
+        "gzip_static": block.gzip_static,
         "releases": block.releases is not None,
         "mismatch": mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
@@ -187,8 +190,9 @@ def block_from_settings(
     segment = published.segment if published is not None else segment
     kept = release_serving.kept(segment)
     root = kept.root if kept else os.path.abspath(os.fspath(settings.STATIC_ROOT))
-    nginx_values.refuse_symlinks(root)
+    precompressed = nginx_values.checked_root(root)
     return Block(
+        gzip_static=precompressed,
         releases=None if kept is None else tuple(sorted(kept.versions)),
         base=parts.path,
         root=root,

@@ -76,14 +76,18 @@ def server_values(listen: str, name: str, upstream: str) -> dict[str, str]:
     return {"listen": listen, "name": name, "upstream": f"http://{upstream}"}
 
 
-def refuse_symlinks(root: str, shown: int = 3) -> None:
-    """Refuse a STATIC_ROOT holding a symlink: nginx would follow it, wherever it points.
+def checked_root(root: str, shown: int = 3) -> bool:
+    """Refuse a STATIC_ROOT holding a symlink; tell whether it holds ``.gz`` variants.
 
-    Refusing them at each request (``disable_symlinks``) costs nginx about a
-    quarter more CPU time per request, so the block leaves that to the server
-    and this check runs each time the block is rendered.
+    nginx would follow a symlink wherever it points. Refusing them at each
+    request (``disable_symlinks``) costs nginx about a quarter more CPU time
+    per request, so the block leaves that to the server and this check runs
+    each time the block is rendered. ``gzip_static`` costs a failed ``open``
+    of ``file.gz`` on every request that takes gzip (every browser's), so the
+    block turns it on only when the tree holds a ``.gz`` next to its file.
     """
     links: list[str] = []
+    precompressed = False
     folders = [root]
     while folders:
         folder = folders.pop()
@@ -96,11 +100,14 @@ def refuse_symlinks(root: str, shown: int = 3) -> None:
                 f"Cannot list {folder} to check STATIC_ROOT for symlinks "
                 f"({error.strerror}). Make it readable, then render the block again."
             ) from None
+        names = {entry.name for entry in entries}
         for entry in entries:
             if entry.is_symlink():
                 links.append(os.path.relpath(entry.path, root))
             elif entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
+            elif entry.name.endswith(".gz") and entry.name[:-3] in names:
+                precompressed = True
     if links:
         links.sort()
         more = f" (and {len(links) - shown} more)" if len(links) > shown else ""
@@ -112,3 +119,4 @@ def refuse_symlinks(root: str, shown: int = 3) -> None:
             f"file. Replace each with a copy of its target (collectstatic without "
             f"--link copies), then render the block again."
         )
+    return precompressed

@@ -282,3 +282,15 @@ def test_usual_listen_and_upstream_values_are_accepted(listen: str, upstream: st
     text = nginx.render(block(server=nginx.Server(listen=listen, upstream=upstream)))
     assert f"    listen {listen};\n" in text
     assert f"proxy_pass http://{upstream};" in text
+
+
+def test_gzip_static_only_where_the_tree_holds_gz_variants(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("body {}")
+    (tmp_path / "notes.gz").write_bytes(b"")  # a .gz of its own, not a variant
+    assert "gzip_static on;" not in run()
+    (tmp_path / "css" / "site.css.gz").write_bytes(b"")
+    assert "gzip_static on;" in run()
