@@ -11,6 +11,8 @@ from django.core.management.base import CommandError
 from . import release_tree
 from .releases import ReleaseStorageMixin
 
+LOCK_WAIT = 60.0
+"""Seconds prune waits for a running collectstatic of the same release root."""
 DEFAULT_KEEP = 3
 DEFAULT_KEEP_FOR = "1d"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -15,8 +15,10 @@ import os
 import time
 from typing import Any, NamedTuple
 
+from django.contrib.staticfiles.storage import HashedFilesMixin
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
+from django.core.management.base import CommandError
 
 from . import version
 from .releases import ReleaseStorageMixin, scope
@@ -68,6 +70,13 @@ def write_marker(
     storage: ReleaseStorageMixin, segment: str, digest: str, sources: dict[str, int]
 ) -> dict[str, Any]:
     collected = storage.release_files(segment)
+    gone = sorted(sources.keys() - collected.keys())
+    if gone and not isinstance(storage, HashedFilesMixin):  # those may drop originals
+        raise CommandError(
+            f"{len(gone)} file(s) of release {segment} vanished while it was collected, "
+            f"e.g. {gone[0]}: another process deleted them. The release is not marked "
+            f"complete and nothing was published; run collectstatic again."
+        )
     data = {
         "format": _MARKER_FORMAT,
         "version": segment,

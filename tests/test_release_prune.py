@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management.base import CommandError
@@ -179,3 +179,32 @@ def test_an_empty_root_refuses(settings: Settings, tmp_path: Path) -> None:
     site.current("r1")
     with pytest.raises(CommandError, match="No version is published"):
         static_url("prune")
+
+
+def test_prune_waits_for_a_running_collect_and_deletes_nothing_meanwhile(
+    five: Releases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    monkeypatch.setattr(release_prune, "LOCK_WAIT", 0.3)
+    storage: Any = staticfiles_storage
+    with storage.collect_lock(0), pytest.raises(CommandError, match="deleted nothing"):
+        static_url("prune", "--keep", "0", "--keep-for", "0")
+    assert len(five.left()) == 5
+
+
+def test_a_release_whose_files_vanish_during_its_collect_is_not_completed(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_static_url_helper.releases import ReleaseStorageMixin
+
+    site = Releases(settings, tmp_path)
+    listed = ReleaseStorageMixin.release_files
+
+    def pruned_meanwhile(self: ReleaseStorageMixin, segment: str) -> dict[str, Any]:
+        return {name: info for name, info in listed(self, segment).items() if name != "id.txt"}
+
+    monkeypatch.setattr(ReleaseStorageMixin, "release_files", pruned_meanwhile)
+    with pytest.raises(CommandError, match=r"1 file\(s\) of release .* vanished"):
+        site.collect("r1", 0)
+    assert not any(name.endswith(".json") for name in os.listdir(site.root))

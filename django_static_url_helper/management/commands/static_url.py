@@ -181,6 +181,21 @@ class Command(StampActions):
             )
         storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
         seconds = release_prune.parse_duration(keep_for)
+        try:
+            # The collect lock: a release being collected (or published again,
+            # a rollback) is never deleted under its collect.
+            with storage.collect_lock(release_prune.LOCK_WAIT):
+                self.prune(storage, keep, seconds, dry_run)
+        except releases.CollectBusy as busy:
+            raise CommandError(
+                f"A collectstatic is collecting into {storage.release_root} ({busy}); "
+                f"prune waited {release_prune.LOCK_WAIT:g} s for it and deleted "
+                f"nothing. Run prune again once it is done."
+            ) from None
+
+    def prune(
+        self, storage: releases.ReleaseStorageMixin, keep: int, seconds: int, dry_run: bool
+    ) -> None:
         decisions = release_prune.plan(
             storage, conf.static_url.segment, keep, seconds, following=conf.follow
         )
