@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from . import version_files
+
 LOCK_NAME = ".collectstatic.lock"
 
 
@@ -90,10 +92,23 @@ def read_if_changed(path: str, tag: Tag | None) -> tuple[Tag | None, bytes | Non
     if now == tag:
         return tag, None
     try:
-        with open(path, "rb") as handle:
-            return now, handle.read()
+        # Never blocks on a FIFO, never reads a device or a huge file whole.
+        return now, read_small(path, "the published version record", PUBLISHED_FIX)
     except FileNotFoundError:
         return None, None
+
+
+PUBLISHED_FIX = (
+    "It is the small file collectstatic writes last: remove what is there and run "
+    "collectstatic, which publishes the release it completes."
+)
+MARKER_LIMIT = 1 << 26
+"""A marker lists every file of its release: 64 MiB is millions of names."""
+
+
+def read_small(path: str, what: str, fix: str, limit: int = version_files.SMALL) -> bytes:
+    """The bytes of the regular file ``path``, refusing a FIFO, a device or more than ``limit``."""
+    return version_files.read_bytes(path, what, fix, limit=limit)
 
 
 @contextlib.contextmanager

@@ -11,12 +11,15 @@ as the current version.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import version
+
+logger = logging.getLogger("django_static_url_helper")
 
 PUBLISHED_NAME = "published.json"
 _FORMAT = 1
@@ -63,23 +66,54 @@ class Following:
         self._lock = threading.Lock()
         self._checked = float("-inf")
         self._tag: Any = None
+        self._warned: str | None = None
         self.current: Published | None = None
 
-    def published(self, read_if_changed: ReadIfChanged, interval: float) -> Published | None:
+    def published(
+        self, read_if_changed: ReadIfChanged, interval: float, complete: Callable[[str], bool]
+    ) -> Published | None:
+        """The published version to follow: changes only to a complete release.
+
+        A record that is gone, unreadable or names an incomplete release keeps
+        the version read before (never back to the environment's), with a
+        warning; it is read again after the next interval.
+        """
         if time.monotonic() - self._checked < interval:
             return self.current
-        # One thread reads; the others keep the answer they had meanwhile.
-        if not self._lock.acquire(blocking=False):
+        # One thread reads; the first time the others wait for it, later they
+        # keep the answer they had meanwhile.
+        if not self._lock.acquire(blocking=self._tag is None and self.current is None):
             return self.current
         try:
-            tag, body = read_if_changed(self._tag)
-            if tag is None:
-                self._tag, self.current = None, None
-            elif body is not None:
-                found = decode(body)
-                if found is not None:  # a torn or foreign file: keep what we had
-                    self._tag, self.current = tag, found
+            self._read(read_if_changed, complete)
             self._checked = time.monotonic()
         finally:
             self._lock.release()
         return self.current
+
+    def _read(self, read_if_changed: ReadIfChanged, complete: Callable[[str], bool]) -> None:
+        try:
+            tag, body = read_if_changed(self._tag)
+            if body is None:
+                if tag is None and self.current is not None:
+                    self._warn_once("is gone")
+                return
+            found = decode(body)
+            if found is None:
+                self._warn_once("is not a published version record")
+            elif self.current is not None and found.segment == self.current.segment:
+                self._tag = tag
+            elif not complete(found.segment):
+                self._warn_once(f"names {found.segment}, which is not complete yet")
+            else:
+                self._tag, self.current, self._warned = tag, found, None
+        except Exception as error:  # a bucket that refuses, a folder there: never a 500
+            self._warn_once(f"cannot be read ({error})")
+
+    def _warn_once(self, problem: str) -> None:
+        if self._warned == problem:
+            return
+        self._warned = problem
+        keeping = self.current.segment if self.current else None
+        kept = f"keeping version {keeping}" if keeping else "following nothing yet"
+        logger.warning("The published version record %s: %s.", problem, kept)

@@ -11,17 +11,26 @@ the storage's business: this module only calls its ``release_*`` methods.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any, NamedTuple
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.management.base import CommandError
 
 from . import version
+from .release_folders import MARKER_LIMIT
 from .releases import ReleaseStorageMixin, scope
+
+logger = logging.getLogger("django_static_url_helper")
+_MARKER_FIX = (
+    "A marker is the file collectstatic writes once a release is complete: remove "
+    "what is there and run collectstatic for that release again."
+)
 
 MARKER_SUFFIX = ".release.json"
 _MARKER_FORMAT = 1
@@ -48,14 +57,17 @@ def marker_name(segment: str) -> str:
     return segment + MARKER_SUFFIX
 
 
-def read_marker(storage: Storage, segment: str) -> dict[str, Any] | None:
+def read_marker(storage: ReleaseStorageMixin, segment: str) -> dict[str, Any] | None:
     """The marker of ``segment``, or None when the version is not complete."""
-    with scope(""):
-        try:
-            with storage.open(marker_name(segment), "rb") as handle:
-                data = json.loads(handle.read())
-        except (FileNotFoundError, ValueError):
-            return None
+    name = marker_name(segment)
+    try:
+        body = storage.read_root_file(name, "the release marker", _MARKER_FIX, MARKER_LIMIT)
+        data = json.loads(body) if body is not None else None
+    except ValueError:
+        return None
+    except ImproperlyConfigured as error:  # a FIFO, a folder, a huge file
+        logger.warning("Release %s counts as incomplete: %s", segment, error)
+        return None
     if (
         not isinstance(data, dict)
         or data.get("version") != segment

@@ -87,11 +87,24 @@ class ReleaseStorageMixin(Storage):
         return conf.static_url.segment
 
     def published(self) -> Published | None:
-        """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL."""
+        """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL.
+
+        Only a complete release is followed; while the one published is not
+        (a tree shipped marker first), the version read before stays.
+        """
         following = self.__dict__.get("_following")
         if following is None:
             following = self.__dict__.setdefault("_following", release_publication.Following())
-        return following.published(self.read_published_if_changed, conf.follow_interval)  # type: ignore[no-any-return]
+        return following.published(  # type: ignore[no-any-return]
+            self.read_published_if_changed, conf.follow_interval, self.release_complete
+        )
+
+    def release_complete(self, segment: str) -> bool:
+        """True when ``segment`` has its marker and every file the marker lists."""
+        from . import release_tree  # release_tree builds on this module
+
+        marker = release_tree.read_marker(self, segment)
+        return marker is not None and not release_tree.missing(self, segment, marker)
 
     def read_published(self) -> Published | None:
         """The published version now, read from the storage (no cache)."""
@@ -145,6 +158,17 @@ class ReleaseStorageMixin(Storage):
     def remove_release(self, segment: str) -> None:
         """Delete version ``segment``'s folder and everything in it."""
         release_folders.remove(self.release_folder(segment))
+
+    def read_root_file(self, name: str, what: str, fix: str, limit: int) -> bytes | None:
+        """A small file of the release root (a marker), or None when it is not there.
+
+        Read so that a FIFO, a device or a huge file there is an error, not a hang.
+        """
+        path = os.path.join(self.release_root, name)
+        try:
+            return release_folders.read_small(path, what, fix, limit)
+        except FileNotFoundError:
+            return None
 
     def read_published_if_changed(self, tag: Any) -> tuple[Any, bytes | None]:
         """``(tag, body)`` of the published record; ``body`` None if unchanged since ``tag``."""

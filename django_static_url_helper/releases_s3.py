@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from django.core.exceptions import ImproperlyConfigured
 from storages.backends.s3 import S3StaticStorage  # type: ignore[import-untyped]
 
 from . import release_publication
@@ -85,6 +86,19 @@ class S3ReleaseMixin(ReleaseStorageMixin):
 
     def remove_release(self, segment: str) -> None:
         self._release_bucket.objects.filter(Prefix=self.release_folder(segment) + "/").delete()
+
+    def read_root_file(self, name: str, what: str, fix: str, limit: int) -> bytes | None:
+        try:
+            found = self._release_client.get_object(Bucket=self.bucket_name, Key=self._key(name))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        if found["ContentLength"] > limit:
+            raise ImproperlyConfigured(
+                f"{what.capitalize()} {self._key(name)} holds more than {limit} bytes. {fix}"
+            )
+        return found["Body"].read()  # type: ignore[no-any-return]
 
     def read_published_if_changed(self, tag: Any) -> tuple[Any, bytes | None]:
         """One GET, conditional on the ETag seen last: a 304 while nothing changed."""

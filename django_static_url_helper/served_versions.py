@@ -12,14 +12,18 @@ that release in on the spot, rather than answering it with today's bytes.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from . import release_serving, release_tree, version
 from .conf import conf
 from .releases import ReleaseStorageMixin
 from .version_policy import Found, Policy, Serving
+
+logger = logging.getLogger("django_static_url_helper")
 
 
 class ServedVersions:
@@ -82,6 +86,7 @@ class ServedVersions:
     def start_following(self) -> None:
         self._switching = threading.Lock()
         self._indexed = set(self.releases.versions) if self.releases else set()
+        self._not_complete: dict[str, float] = {}
 
     def switch_due(self) -> str | None:
         """The live version when it is not the one served: the middleware must switch.
@@ -105,6 +110,17 @@ class ServedVersions:
             return None
         if not os.path.isfile(os.path.join(kept.root, release_tree.marker_name(segment))):
             return None
+        # A marker that does not make the release complete (torn, or its files
+        # still on their way) is looked at again only after an interval.
+        now = time.monotonic()
+        if now - self._not_complete.get(segment, float("-inf")) < conf.follow_interval:
+            return None
+        assert self.release_storage is not None
+        if not self.release_storage.release_complete(segment):
+            if len(self._not_complete) > 256:
+                self._not_complete.clear()
+            self._not_complete[segment] = now
+            return None
         return self.take_in(segment, current=state.policy.segment)
 
     def take_in(self, segment: str, current: str | None) -> Serving:
@@ -115,6 +131,11 @@ class ServedVersions:
             ):
                 return state  # another thread did it meanwhile
             releases = release_serving.kept(current)
+            if releases is not None and segment not in releases.versions and segment == current:
+                # Published but no longer complete (pruned or emptied meanwhile):
+                # keep serving what this process served.
+                logger.warning("Not switching to %s: it is not a complete release.", segment)
+                return self.state
             self.releases = releases
             if releases is not None:
                 self._forget_pruned(releases)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -284,3 +286,98 @@ def test_without_follow_the_middleware_refuses_to_start_before_the_first_publish
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", tmp_path / "stamp")
     with pytest.raises(ImproperlyConfigured, match="Run 'manage.py collectstatic'"):
         VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+
+
+# --- What the published record and markers may hold that they should not. ---
+
+
+def live_within(seconds: float) -> str | None:
+    """``live_segment()``, failing the test if it blocks (a FIFO opened for reading)."""
+    storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
+    found: list[str | None] = []
+    reader = threading.Thread(target=lambda: found.append(storage.live_segment()), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert not reader.is_alive(), "live_segment() blocked"
+    return found[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "huge", "gone", "not json"])
+def test_a_record_that_is_not_one_keeps_the_version_followed_before(
+    deploys: Deploys, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert live_within(5) == two
+    record = deploys.root / "published.json"
+    record.unlink()
+    if kind == "fifo":
+        os.mkfifo(record)
+    elif kind == "folder":
+        record.mkdir()
+    elif kind == "huge":
+        record.write_bytes(b" " * (1 << 20))
+    elif kind == "not json":
+        record.write_text("{")
+    time.sleep(INTERVAL * 1.5)
+    assert live_within(5) == two  # never back to the servers' own version (r1)
+    assert "The published version record" in caplog.text
+
+
+def test_a_published_release_that_is_not_complete_is_not_followed_until_it_is(
+    deploys: Deploys,
+) -> None:
+    two = deploys.publish("r2", RELEASE_B)
+    marker = deploys.root / f"{two}.release.json"
+    body = marker.read_bytes()
+    marker.unlink()  # as a copy that sends the record before the marker leaves it
+    storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
+    storage.__dict__.pop("_following", None)
+    assert storage.live_segment() == deploys.one
+    (deploys.root / two / "new.txt").unlink()
+    marker.write_bytes(body)  # the marker, but not yet every file
+    time.sleep(INTERVAL * 1.5)
+    assert storage.live_segment() == deploys.one
+    (deploys.root / two / "new.txt").write_bytes(RELEASE_B["new.txt"])
+    time.sleep(INTERVAL * 1.5)
+    assert storage.live_segment() == two
+
+
+def test_a_marker_that_is_a_fifo_makes_no_release_and_blocks_nothing(deploys: Deploys) -> None:
+    from django_static_url_helper import release_tree
+
+    os.mkfifo(deploys.root / "0123456789ab.release.json")
+    storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
+    done: list[object] = []
+    reader = threading.Thread(
+        target=lambda: done.append(release_tree.read_marker(storage, "0123456789ab")),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(5)
+    assert done == [None]
+
+
+def test_a_torn_marker_is_looked_at_once_per_interval_not_per_request(
+    deploys: Deploys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_static_url_helper import release_serving
+
+    deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600
+    (deploys.root / "abcdefabcdef.release.json").write_text('{"trunc')
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+    listings: list[object] = []
+    kept = release_serving.kept
+
+    def counting(segment: str | None) -> object:
+        listings.append(segment)
+        return kept(segment)
+
+    monkeypatch.setattr(release_serving, "kept", counting)
+    for _ in range(20):
+        response = cast(
+            HttpResponseBase, middleware(RequestFactory().get("/static/abcdefabcdef/old.txt"))
+        )
+        response.close()
+        assert response["Cache-Control"] == "no-store"
+    assert listings == []
