@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 from . import release_folders, release_publication, version
 from .conf import conf
 from .release_folders import CollectBusy, FileInfo, Waiting
+from .release_manifests import PerVersionManifests
 from .release_publication import PUBLISHED_NAME, Published
 from .release_scope import in_release_collect, pinned, pinned_segment, scope, scoped_segment
 
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class ReleaseStorageMixin(Storage):
+class ReleaseStorageMixin(PerVersionManifests, Storage):
     """Put first in the bases of ``StaticFilesStorage`` (or a subclass of it).
 
     Names stay relative to the version, so ``url()`` and ``{% static %}`` are

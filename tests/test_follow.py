@@ -381,3 +381,25 @@ def test_a_torn_marker_is_looked_at_once_per_interval_not_per_request(
         response.close()
         assert response["Cache-Control"] == "no-store"
     assert listings == []
+
+
+def test_a_manifest_storage_renders_the_hashed_names_of_the_release_it_follows(
+    deploys: Deploys,
+) -> None:
+    deploys.settings.STORAGES = {
+        **RELEASE_STORAGES,
+        "staticfiles": {"BACKEND": "tests.release_support.ReleaseManifestStorage"},
+    }
+    one = deploys.publish("m1", {**RELEASE_A, "m.txt": b"m1"})  # not r1's files
+    deploys.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", deploys.stamp)
+    before = staticfiles_storage.url("css/site.css")
+    assert before.startswith(f"/static/{one}/css/site.")
+    assert before != f"/static/{one}/css/site.css"
+    two = deploys.publish("m2", {**RELEASE_B, "m.txt": b"m2"})
+    time.sleep(INTERVAL * 1.5)
+    after = staticfiles_storage.url("css/site.css")
+    hashed = after.removeprefix(f"/static/{two}/")
+    assert (deploys.root / two / hashed).read_bytes() == RELEASE_B["css/site.css"]
+    assert staticfiles_storage.url("new.txt").startswith(f"/static/{two}/new.")  # only in m2
+    with releases.pinned(one):  # a request that started before the switch
+        assert staticfiles_storage.url("css/site.css") == before
