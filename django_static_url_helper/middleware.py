@@ -15,6 +15,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -26,8 +27,8 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
         "pip install 'django-static-url[whitenoise]'."
     ) from exc
 
-from . import file_responses, release_serving, releases, static_folders, version
-from .cache_policy import file_answer, not_found, other_answer
+from . import file_responses, release_serving, releases, static_folders
+from .cache_policy import file_answer, not_found, other_answer, under
 from .conf import conf
 from .served_versions import ServedVersions
 from .version_policy import Found, Policy, Serving
@@ -83,7 +84,7 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
         if self.is_async:
             return self.__acall__(request)
         state = self.serving_now()
-        answer = self.answer(request, self.serve, state)
+        answer = self.answered(request, self.serve, state)
         if answer is not None:
             return answer
         with releases.pinned(state.policy.segment if self.following else None):
@@ -97,15 +98,27 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
             state = await sync_to_async(self.serving_now, thread_sensitive=False)()
         if self.autorefresh:
             # Autorefresh looks files up on disk: off the event loop.
-            answer = await sync_to_async(self.answer, thread_sensitive=False)(
+            answer = await sync_to_async(self.answered, thread_sensitive=False)(
                 request, file_responses.serve_async, state
             )
         else:
-            answer = self.answer(request, file_responses.serve_async, state)
+            answer = self.answered(request, file_responses.serve_async, state)
         if answer is not None:
             return answer
         with releases.pinned(state.policy.segment if self.following else None):
             return self.app_answered(request, await self.get_response(request), state)
+
+    def answered(
+        self, request: HttpRequest, serve: Serve, state: Serving
+    ) -> HttpResponseBase | None:
+        """``answer``; an error under the static base is Django's 500, never stored."""
+        try:
+            return self.answer(request, serve, state)
+        except Exception as exc:
+            if not under(request.path_info, self.static_prefix):
+                raise
+            # Logged and signalled as Django does for any view's error.
+            return self.app_answered(request, response_for_exception(request, exc), state)
 
     def answer(
         self, request: HttpRequest, serve: Serve, state: Serving | None = None
@@ -144,18 +157,6 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
         # whitenoise (a base of "/" shares its paths with views).
         return None
 
-    def split(self, path: str) -> version.StaticPath | None:
-        """``version.split_path``, and with WHITENOISE_INDEX_FILE a directory's path too.
-
-        ``'<v>/docs/'`` -> ``StaticPath('<v>', 'docs/')``: whitenoise indexes the
-        index file of ``docs/`` under the directory's URL.
-        """
-        index = self.index_file
-        if index is None or (path and not path.endswith("/")):
-            return version.split_path(path)
-        parts = version.split_path(path + index)
-        return None if parts is None else parts._replace(name=parts.name[: -len(index)])
-
     def app_answered(
         self, request: HttpRequest, response: HttpResponseBase, state: Serving | None = None
     ) -> HttpResponseBase:
@@ -181,9 +182,6 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
         if cache_control == policy.immutable and located.url in self.own_cache_control:
             cache_control = None  # WHITENOISE_ADD_HEADERS_FUNCTION chose its own
         return Found(static_file, cache_control)
-
-    def complete(self, path: str, size: int) -> bool:
-        return self.releases is None or self.releases.as_collected(path, size)
 
     def whitenoise_file(self, url: str) -> Any:
         """whitenoise's file (or redirect) for ``url``, or None."""

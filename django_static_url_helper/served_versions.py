@@ -36,11 +36,10 @@ class ServedVersions:
     _indexed: set[str]
 
     files: dict[str, Any]
+    index_file: str | None
     if TYPE_CHECKING:  # whitenoise's and the middleware's own methods
 
         def update_files_dictionary(self, root: str, prefix: str) -> None: ...
-
-        def split(self, path: str) -> version.StaticPath | None: ...
 
         def find_static(
             self, segment: str | None, name: str, policy: Policy | None = None
@@ -83,6 +82,21 @@ class ServedVersions:
                 index[self.static_prefix + path] = found
         return index
 
+    def split(self, path: str) -> version.StaticPath | None:
+        """``version.split_path``, and with WHITENOISE_INDEX_FILE a directory's path too.
+
+        ``'<v>/docs/'`` -> ``StaticPath('<v>', 'docs/')``: whitenoise indexes the
+        index file of ``docs/`` under the directory's URL.
+        """
+        index = self.index_file
+        if index is None or (path and not path.endswith("/")):
+            return version.split_path(path)
+        parts = version.split_path(path + index)
+        return None if parts is None else parts._replace(name=parts.name[: -len(index)])
+
+    def complete(self, path: str, size: int) -> bool:
+        return self.releases is None or self.releases.as_collected(path, size)
+
     def start_following(self) -> None:
         self._switching = threading.Lock()
         self._indexed = set(self.releases.versions) if self.releases else set()
@@ -101,7 +115,13 @@ class ServedVersions:
     def serving_now(self) -> Serving:
         """The Serving of the live version: the published one when following."""
         live = self.switch_due()
-        return self.state if live is None else self.take_in(live, current=live)
+        if live is None:
+            return self.state
+        try:
+            return self.take_in(live, current=live)
+        except Exception:  # a folder gone while indexed: keep serving what we served
+            logger.exception("Could not switch to the published version %s.", live)
+            return self.state
 
     def newly_complete(self, state: Serving, segment: str) -> Serving | None:
         """A Serving that knows ``segment``, if it was completed since this process looked."""

@@ -442,3 +442,27 @@ def test_an_invalid_policy_setting_stops_start_up_saying_how_to_fix_it(
     setattr(settings, name, value)
     with pytest.raises(ImproperlyConfigured, match=f"{name} {value!r}|{name} is {value!r}"):
         VersionedWhiteNoiseMiddleware(lambda request: None)
+
+
+def test_a_file_that_fails_while_it_is_served_is_a_500_no_cache_keeps(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+
+    def broken(static_file: object, request: object) -> HttpResponseBase:
+        raise PermissionError(13, "Permission denied")  # e.g. a file made unreadable
+
+    monkeypatch.setattr(middleware, "serve", broken)
+    response = middleware(RequestFactory().get("/static/3fa9c1e2b7d4/css/site.css"))
+    assert isinstance(response, HttpResponseBase)
+    assert (response.status_code, response.headers["Cache-Control"]) == (500, "no-store")
+    assert "Permission denied" in caplog.text  # logged as Django logs any error
+
+
+def test_an_error_outside_the_static_base_is_left_to_django() -> None:
+    def view(request: object) -> HttpResponse:
+        raise LookupError("the app's own")
+
+    middleware = VersionedWhiteNoiseMiddleware(view)
+    with pytest.raises(LookupError):
+        middleware(RequestFactory().get("/login/"))
