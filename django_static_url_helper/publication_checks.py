@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from . import release_tree, releases
@@ -44,8 +45,13 @@ def check_published(**kwargs: Any) -> list[CheckMessage]:
             )
         ]
     storage = _release_storage()
-    if storage is None or conf.static_url.segment is None or storage.read_published():
+    if storage is None or conf.static_url.segment is None:
         return []
+    try:
+        if storage.read_published():
+            return []
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id=_ID % "E005")]
     return [
         Error(
             f"No version is published in {storage.release_root}: no collectstatic "
@@ -66,7 +72,10 @@ def check_release_collected(**kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG or storage is None or not releases.is_local(storage):
         return []  # a bucket is not listed at every start
     segment = conf.static_url.segment
-    published = storage.read_published()
+    try:
+        published = storage.read_published()
+    except ImproperlyConfigured:
+        return []  # E005 says so
     messages: list[CheckMessage] = []
     if published is not None and segment not in (None, published.segment) and not _follows():
         messages.append(

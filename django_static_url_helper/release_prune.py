@@ -6,6 +6,7 @@ import re
 import time
 from typing import NamedTuple
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 
 from . import release_tree
@@ -62,7 +63,10 @@ def plan(
     """
     if keep < 0:
         raise CommandError(f"--keep {keep}: give how many releases to keep, 0 or more.")
-    published = storage.read_published()
+    try:
+        published = storage.read_published()
+    except ImproperlyConfigured as error:
+        raise CommandError(f"{error} Prune deletes nothing meanwhile.") from None
     if published is None:
         raise CommandError(
             f"No version is published in {storage.release_root}, so prune cannot tell "

@@ -108,9 +108,22 @@ class ReleaseStorageMixin(PerVersionManifests, Storage):
         return marker is not None and not release_tree.missing(self, segment, marker)
 
     def read_published(self) -> Published | None:
-        """The published version now, read from the storage (no cache)."""
+        """The published version now, read from the storage (no cache); None if none.
+
+        A record that is there but is not one (a FIFO, a folder, foreign
+        content) is an ImproperlyConfigured: prune, the nginx renderer and
+        the checks must not mistake it for "nothing published".
+        """
         _tag, body = self.read_published_if_changed(None)
-        return None if body is None else release_publication.decode(body)
+        if body is None:
+            return None
+        found = release_publication.decode(body)
+        if found is None:
+            raise ImproperlyConfigured(
+                f"{self.release_root}/{PUBLISHED_NAME} is not a published version record. "
+                f"{release_folders.PUBLISHED_FIX}"
+            )
+        return found
 
     @property
     def location(self) -> str:

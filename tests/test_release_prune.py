@@ -208,3 +208,14 @@ def test_a_release_whose_files_vanish_during_its_collect_is_not_completed(
     with pytest.raises(CommandError, match=r"1 file\(s\) of release .* vanished"):
         site.collect("r1", 0)
     assert not any(name.endswith(".json") for name in os.listdir(site.root))
+
+
+def test_a_record_that_is_not_one_is_not_taken_for_nothing_published(five: Releases) -> None:
+    (five.root / "published.json").write_text("{")
+    with pytest.raises(CommandError, match=r"published.json is not a published version record"):
+        static_url("prune", "--keep", "0", "--keep-for", "0")
+    assert len(five.left()) == 5
+    with pytest.raises(CommandError, match="is not a published version record"):
+        static_url("nginx")
+    with pytest.raises(CommandError, match="is not a published version record"):
+        static_url("show")

@@ -71,7 +71,10 @@ class Command(StampActions):
     def handle_show(self, *, as_json: bool = False, **options: Any) -> None:
         source = conf.source
         storage = cast(releases.ReleaseStorageMixin, staticfiles_storage)
-        published = storage.read_published() if releases.configured() else None
+        try:
+            published = storage.read_published() if releases.configured() else None
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
         info = {
             "version": conf.static_url.segment,
             "static_url": settings.STATIC_URL,
