@@ -125,7 +125,8 @@ def _release_versions(block: Block) -> list[dict[str, str]]:
     assert block.releases is not None
     if block.current not in block.releases:
         raise ImproperlyConfigured(
-            f"STATIC_URL carries version {block.current}, which is not a complete "
+            f"The current version {block.current} (the published one, or STATIC_URL's "
+            f"before any publish) is not a complete "
             f"release in {block.root}. Run 'manage.py collectstatic' first, then "
             f"render the block again."
         )

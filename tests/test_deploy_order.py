@@ -186,7 +186,7 @@ def test_a_build_with_a_dummy_secret_and_servers_with_the_real_one_agree(
     # The image build: no production secret there.
     out = project.ok("collectstatic", "--noinput", SECRET_KEY="dummy-build-key")
     built = project.shown(SECRET_KEY="dummy-build-key")["version"]
-    assert f"Published version {built}." in out
+    assert f"Published version {built}" in out
     # The servers, with the real key, render and serve the version the build collected.
     served = project.shown(SECRET_KEY="the-real-production-secret")
     assert served["version"] == served["published"] == built

@@ -138,7 +138,7 @@ class Command(StaticCollect):
                 self.publish(release, digest)
                 return self.summary(
                     f"Release {segment} is already collected from these {len(sources)} "
-                    f"files: nothing copied. Published version {segment}."
+                    f"files: nothing copied. Published version {segment}{self.stamped(release)}."
                 )
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
@@ -150,7 +150,8 @@ class Command(StaticCollect):
         release_tree.write_marker(storage, segment, digest, sources)
         self.publish(release, digest)
         return self.summary(
-            f"{result}\nRelease {segment} is complete. Published version {segment}."
+            f"{result}\nRelease {segment} is complete. "
+            f"Published version {segment}{self.stamped(release)}."
         )
 
     def found_files(self) -> list[tuple[str, str]]:
@@ -187,6 +188,10 @@ class Command(StaticCollect):
         self.write_stamp(release, digest)
         self.storage.publish(release.segment)
 
+    @staticmethod
+    def stamped(release: Plan) -> str:
+        return f" (stamp {release.stamp})" if release.stamp else ""
+
     def write_stamp(self, release: Plan, digest: str) -> None:
         if release.stamp is None or self.dry_run:
             return
@@ -198,7 +203,6 @@ class Command(StaticCollect):
                 f"collected; make the stamp's folder writable for this user (or fix the "
                 f"path given to get_static_url_stamp()), then run collectstatic again."
             ) from None
-        self.log(f"Wrote {release.stamp}.", 1)
 
     def summary(self, text: str) -> str | None:
         return text.lstrip("\n") if self.verbosity >= 1 else None
