@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import time
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +24,10 @@ from django.core.management.base import CommandError
 
 from . import version
 from .release_folders import MARKER_LIMIT
-from .releases import ReleaseStorageMixin, scope
+from .release_scope import scope
+
+if TYPE_CHECKING:
+    from .releases import ReleaseStorageMixin
 
 logger = logging.getLogger("django_static_url_helper")
 _MARKER_FIX = (

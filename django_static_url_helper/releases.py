@@ -19,12 +19,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.module_loading import import_string
 
-from . import release_folders, release_publication, version
+from . import release_folders, release_publication
 from .conf import conf
+from .followed_storage import FollowsPublished
 from .release_folders import CollectBusy, FileInfo, Waiting
 from .release_manifests import PerVersionManifests
-from .release_publication import PUBLISHED_NAME, Published
-from .release_scope import in_release_collect, pinned, pinned_segment, scope, scoped_segment
+from .release_publication import PUBLISHED_NAME
+from .release_scope import in_release_collect, pinned, scope, scoped_segment
 
 __all__ = [
     "CollectBusy",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class ReleaseStorageMixin(PerVersionManifests, Storage):
+class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
     """Put first in the bases of ``StaticFilesStorage`` (or a subclass of it).
 
     Names stay relative to the version, so ``url()`` and ``{% static %}`` are
@@ -71,60 +72,6 @@ class ReleaseStorageMixin(PerVersionManifests, Storage):
             )
         return segment
 
-    def live_segment(self) -> str | None:
-        """The version this request (or process) serves and renders.
-
-        The one STATIC_URL carries; with STATIC_VERSION_FOLLOW, the one
-        published last (re-read at most once per interval), and within a
-        request the one it started with.
-        """
-        segment = pinned_segment()
-        if segment is not None:
-            return segment
-        if conf.follow:
-            published = self.published()
-            if published is not None:
-                return published.segment
-        return conf.static_url.segment
-
-    def published(self) -> Published | None:
-        """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL.
-
-        Only a complete release is followed; while the one published is not
-        (a tree shipped marker first), the version read before stays.
-        """
-        following = self.__dict__.get("_following")
-        if following is None:
-            following = self.__dict__.setdefault("_following", release_publication.Following())
-        return following.published(  # type: ignore[no-any-return]
-            self.read_published_if_changed, conf.follow_interval, self.release_complete
-        )
-
-    def release_complete(self, segment: str) -> bool:
-        """True when ``segment`` has its marker and every file the marker lists."""
-        from . import release_tree  # release_tree builds on this module
-
-        marker = release_tree.read_marker(self, segment)
-        return marker is not None and not release_tree.missing(self, segment, marker)
-
-    def read_published(self) -> Published | None:
-        """The published version now, read from the storage (no cache); None if none.
-
-        A record that is there but is not one (a FIFO, a folder, foreign
-        content) is an ImproperlyConfigured: prune, the nginx renderer and
-        the checks must not mistake it for "nothing published".
-        """
-        _tag, body = self.read_published_if_changed(None)
-        if body is None:
-            return None
-        found = release_publication.decode(body)
-        if found is None:
-            raise ImproperlyConfigured(
-                f"{self.release_root}/{PUBLISHED_NAME} is not a published version record. "
-                f"{release_folders.PUBLISHED_FIX}"
-            )
-        return found
-
     @property
     def location(self) -> str:
         root = self.release_root
@@ -136,23 +83,6 @@ class ReleaseStorageMixin(PerVersionManifests, Storage):
     @location.setter
     def location(self, value: str) -> None:
         self.__dict__["_release_root"] = value
-
-    def url(self, name: str | None) -> str:
-        url: str = super().url(name)
-        live, static_url = self.live_segment(), conf.static_url
-        if live is None:
-            raise conf.unpublished() or ImproperlyConfigured(
-                f"{type(self).__name__} keeps each release below its version, but "
-                f"STATIC_URL {static_url.base!r} carries no version segment. Compute "
-                f"STATIC_URL with a helper of django_static_url_helper.url_helper."
-            )
-        if live == static_url.segment:
-            return url
-        # Followed past STATIC_URL's version: the same URL under the live one.
-        current = f"{static_url.base}{static_url.segment or version.PENDING}/"
-        if not url.startswith(current):
-            return url
-        return f"{static_url.base}{live}/{url[len(current) :]}"
 
     def _save(self, name: str, content: Any) -> str:
         if scoped_segment() is None:

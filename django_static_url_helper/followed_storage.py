@@ -1,0 +1,98 @@
+"""Which version a release storage renders and serves: STATIC_URL's, or the published one.
+
+The half of ``releases.ReleaseStorageMixin`` that STATIC_VERSION_FOLLOW
+adds: ``live_segment`` (pinned per request, else the published version re-read
+at most once per interval, else STATIC_URL's), the URL of a name under it,
+and reading the published record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import ImproperlyConfigured
+
+from . import release_folders, release_publication, release_tree, version
+from .conf import conf
+from .release_publication import PUBLISHED_NAME, Published
+from .release_scope import pinned_segment
+
+
+class FollowsPublished:
+    """Mixed into ``ReleaseStorageMixin``, which provides the storage's side."""
+
+    if TYPE_CHECKING:  # the storage's own
+
+        @property
+        def release_root(self) -> str: ...
+
+        def read_published_if_changed(self, tag: Any) -> tuple[Any, bytes | None]: ...
+
+    def live_segment(self) -> str | None:
+        """The version this request (or process) serves and renders.
+
+        The one STATIC_URL carries; with STATIC_VERSION_FOLLOW, the one
+        published last (re-read at most once per interval), and within a
+        request the one it started with.
+        """
+        segment = pinned_segment()
+        if segment is not None:
+            return segment
+        if conf.follow:
+            published = self.published()
+            if published is not None:
+                return published.segment
+        return conf.static_url.segment
+
+    def published(self) -> Published | None:
+        """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL.
+
+        Only a complete release is followed; while the one published is not
+        (a tree shipped marker first), the version read before stays.
+        """
+        following = self.__dict__.get("_following")
+        if following is None:
+            following = self.__dict__.setdefault("_following", release_publication.Following())
+        return following.published(  # type: ignore[no-any-return]
+            self.read_published_if_changed, conf.follow_interval, self.release_complete
+        )
+
+    def release_complete(self, segment: str) -> bool:
+        """True when ``segment`` has its marker and every file the marker lists."""
+        marker = release_tree.read_marker(cast(Any, self), segment)
+        return marker is not None and not release_tree.missing(cast(Any, self), segment, marker)
+
+    def read_published(self) -> Published | None:
+        """The published version now, read from the storage (no cache); None if none.
+
+        A record that is there but is not one (a FIFO, a folder, foreign
+        content) is an ImproperlyConfigured: prune, the nginx renderer and
+        the checks must not mistake it for "nothing published".
+        """
+        _tag, body = self.read_published_if_changed(None)
+        if body is None:
+            return None
+        found = release_publication.decode(body)
+        if found is None:
+            raise ImproperlyConfigured(
+                f"{self.release_root}/{PUBLISHED_NAME} is not a published version record. "
+                f"{release_folders.PUBLISHED_FIX}"
+            )
+        return found
+
+    def url(self, name: str | None) -> str:
+        url: str = super().url(name)  # type: ignore[misc]
+        live, static_url = self.live_segment(), conf.static_url
+        if live is None:
+            raise conf.unpublished() or ImproperlyConfigured(
+                f"{type(self).__name__} keeps each release below its version, but "
+                f"STATIC_URL {static_url.base!r} carries no version segment. Compute "
+                f"STATIC_URL with a helper of django_static_url_helper.url_helper."
+            )
+        if live == static_url.segment:
+            return url
+        # Followed past STATIC_URL's version: the same URL under the live one.
+        current = f"{static_url.base}{static_url.segment or version.PENDING}/"
+        if not url.startswith(current):
+            return url
+        return f"{static_url.base}{live}/{url[len(current) :]}"
