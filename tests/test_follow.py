@@ -172,15 +172,21 @@ def test_the_published_record_is_read_once_per_interval(
     assert len(reads) <= 1
 
 
-def test_servers_started_before_the_first_publish_follow_it(
-    settings: Settings, tmp_path: Path
-) -> None:
+def follow_before_the_first_publish(settings: Settings, tmp_path: Path) -> Path:
+    """Settings of a server that follows and starts before any collect; the stamp's path."""
     settings.STORAGES = RELEASE_STORAGES
     settings.STATIC_ROOT = tmp_path / "static-root"
     settings.STATIC_VERSION_FOLLOW = True
     settings.STATIC_VERSION_FOLLOW_INTERVAL = INTERVAL
     stamp = tmp_path / "static-version.txt"
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    return stamp
+
+
+def test_servers_started_before_the_first_publish_follow_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    stamp = follow_before_the_first_publish(settings, tmp_path)
     with pytest.raises(ImproperlyConfigured, match="No static version is published yet"):
         staticfiles_storage.url("css/site.css")
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
@@ -260,12 +266,7 @@ def test_the_static_version_context_follows_too(deploys: Deploys) -> None:
 def test_the_middleware_may_start_before_the_first_publish_when_it_follows(
     settings: Settings, tmp_path: Path
 ) -> None:
-    settings.STORAGES = RELEASE_STORAGES
-    settings.STATIC_ROOT = tmp_path / "static-root"
-    settings.STATIC_VERSION_FOLLOW = True
-    settings.STATIC_VERSION_FOLLOW_INTERVAL = INTERVAL
-    stamp = tmp_path / "static-version.txt"
-    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    stamp = follow_before_the_first_publish(settings, tmp_path)
     middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
     collect()

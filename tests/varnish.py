@@ -152,12 +152,7 @@ def _ready(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float =
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the manager (it stops its child); then kill whatever is left of the group."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    servers.stop(proc)
     # The child (and a VCL compiler) share the manager's process group, which
     # start_new_session made ours alone: a crashed manager leaves no child.
     with contextlib.suppress(ProcessLookupError):
