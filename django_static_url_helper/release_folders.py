@@ -1,4 +1,4 @@
-"""Release directories on the file system: listing, removing, publishing, locking.
+"""Release directories on the file system: listing, removing, publishing (locking: ``folder_lock``).
 
 The methods of ``releases.ReleaseStorageMixin`` for a ``FileSystemStorage``
 call these; ``releases_s3`` has the same operations for a bucket.
@@ -7,32 +7,51 @@ call these; ``releases_s3`` has the same operations for a bucket.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import shutil
-import socket
 import tempfile
-import time
-from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import version_files
+from django.core.exceptions import ImproperlyConfigured
 
-LOCK_NAME = ".collectstatic.lock"
+from . import version_files
+from .folder_lock import (
+    LOCK_NAME,
+    CollectBusy,
+    HeldLock,
+    LockLost,
+    LockUnusable,
+    Waiting,
+    describe_holder,
+    locked,
+)
+from .release_publication import PublishedUnreadable
+
+# The lock lived here: its names stay importable from this module.
+__all__ = [
+    "LOCK_NAME",
+    "MARKER_LIMIT",
+    "PUBLISHED_FIX",
+    "CollectBusy",
+    "FileInfo",
+    "HeldLock",
+    "LockLost",
+    "LockUnusable",
+    "Tag",
+    "Waiting",
+    "describe_holder",
+    "files",
+    "locked",
+    "read_if_changed",
+    "read_small",
+    "remove",
+    "write_atomically",
+]
 
 
 class FileInfo(NamedTuple):
     size: int
     modified: float
-
-
-Waiting = Callable[[str], None] | None
-"""Told who holds the lock, once, when a collect starts waiting for it."""
-
-
-class CollectBusy(Exception):
-    """Another collectstatic holds the release root's lock for longer than we may wait."""
 
 
 def files(top: str) -> dict[str, FileInfo]:
@@ -85,17 +104,21 @@ def read_if_changed(path: str, tag: Tag | None) -> tuple[Tag | None, bytes | Non
     the file was replaced since ``tag``.
     """
     try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None, None
-    now: Tag = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    if now == tag:
-        return tag, None
-    try:
+        found = os.stat(path)
+        now: Tag = (found.st_ino, found.st_size, found.st_mtime_ns)
+        if now == tag:
+            return tag, None
         # Never blocks on a FIFO, never reads a device or a huge file whole.
         return now, read_small(path, "the published version record", PUBLISHED_FIX)
     except FileNotFoundError:
         return None, None
+    # There, but unreadable (denied, a folder, a FIFO): one class a follower can catch.
+    except OSError as error:
+        raise PublishedUnreadable(
+            f"Cannot read the published version record {path}: {error.strerror}. {PUBLISHED_FIX}"
+        ) from error
+    except ImproperlyConfigured as error:
+        raise PublishedUnreadable(str(error)) from error
 
 
 PUBLISHED_FIX = (
@@ -109,53 +132,3 @@ MARKER_LIMIT = 1 << 26
 def read_small(path: str, what: str, fix: str, limit: int = version_files.SMALL) -> bytes:
     """The bytes of the regular file ``path``, refusing a FIFO, a device or more than ``limit``."""
     return version_files.read_bytes(path, what, fix, limit=limit)
-
-
-@contextlib.contextmanager
-def locked(root: str, wait: float, waiting: Waiting = None) -> Iterator[str | None]:
-    """Hold the collect lock of the release root ``root``; yields who held it before, if anyone.
-
-    ``flock`` belongs to the open file: the kernel lets go when the process
-    ends, killed or not, so a lock never outlives its collect.
-    """
-    os.makedirs(root, exist_ok=True)
-    path = os.path.join(root, LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        waited_for = _acquire(fd, wait, waiting)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(_holder()).encode(), 0)
-        yield waited_for
-    finally:
-        os.close(fd)  # closing lets go of the lock
-
-
-def _holder() -> dict[str, object]:
-    return {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-
-
-def _acquire(fd: int, wait: float, waiting: Waiting) -> str | None:
-    deadline = time.monotonic() + wait
-    holder: str | None = None
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return holder
-        except BlockingIOError:
-            first = holder is None
-            holder = describe_holder(os.pread(fd, 4096, 0))
-            if time.monotonic() >= deadline:
-                raise CollectBusy(holder) from None
-            if first and waiting is not None:
-                waiting(holder)
-            time.sleep(0.05)
-
-
-def describe_holder(body: bytes) -> str:
-    """'pid 123 on web-1, for 4 s' from a lock's content; 'another process' if unreadable."""
-    try:
-        data = json.loads(body)
-        since = max(0.0, time.time() - float(data["since"]))
-        return f"pid {int(data['pid'])} on {data['host']}, for {since:.0f} s"
-    except (ValueError, KeyError, TypeError):
-        return "another process"

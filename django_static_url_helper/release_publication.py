@@ -17,12 +17,21 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ImproperlyConfigured
+
 from . import version
 
 logger = logging.getLogger("django_static_url_helper")
 
 PUBLISHED_NAME = "published.json"
 _FORMAT = 1
+
+
+class PublishedUnreadable(ImproperlyConfigured):
+    """The published record is there (or may be) but cannot be read: denied, a folder, throttled.
+
+    An ``ImproperlyConfigured``, as the file readers' refusals were before it.
+    """
 
 
 class Published(NamedTuple):

@@ -22,7 +22,7 @@ from django.utils.module_loading import import_string
 from . import release_folders, release_publication
 from .conf import conf
 from .followed_storage import FollowsPublished
-from .release_folders import CollectBusy, FileInfo, Waiting
+from .release_folders import CollectBusy, FileInfo, HeldLock, Waiting
 from .release_manifests import PerVersionManifests
 from .release_publication import PUBLISHED_NAME
 from .release_scope import in_release_collect, pinned, scope, scoped_segment
@@ -125,10 +125,11 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
 
     def collect_lock(
         self, wait: float, waiting: Waiting = None
-    ) -> contextlib.AbstractContextManager[str | None]:
+    ) -> contextlib.AbstractContextManager[HeldLock]:
         """Hold the release root's collect lock (``CollectBusy`` after ``wait`` seconds).
 
-        ``waiting`` is told who holds it, once, if this has to wait.
+        ``waiting`` is told who holds it, once, if this has to wait. Yields a
+        ``HeldLock``: ``waited_for``, and ``check()`` (``LockLost`` once lost).
         """
         return release_folders.locked(self.release_root, wait, waiting)
 

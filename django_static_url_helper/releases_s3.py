@@ -13,15 +13,15 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured
 from storages.backends.s3 import S3StaticStorage  # type: ignore[import-untyped]
 
 from . import release_publication
 from .bucket_lease import Lease
 from .conf import conf
-from .release_folders import LOCK_NAME, FileInfo, Waiting
-from .release_publication import PUBLISHED_NAME
+from .release_folders import LOCK_NAME, FileInfo, HeldLock, Waiting
+from .release_publication import PUBLISHED_NAME, PublishedUnreadable
 from .releases import ReleaseStorageMixin, in_release_collect
 
 
@@ -108,14 +108,26 @@ class S3ReleaseMixin(ReleaseStorageMixin):
             found = client.get_object(
                 Bucket=self.bucket_name, Key=self._key(PUBLISHED_NAME), **extra
             )
+            return found["ETag"], found["Body"].read()
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code in ("304", "NotModified"):
                 return tag, None
             if code in ("NoSuchKey", "404"):
                 return None, None
-            raise
-        return found["ETag"], found["Body"].read()
+            raise self._unreadable(error) from error
+        except BotoCoreError as error:  # unreachable, timed out
+            raise self._unreadable(error) from error
+
+    def _unreadable(self, error: Exception) -> PublishedUnreadable:
+        # A missing key is AccessDenied, not NoSuchKey, to a role without
+        # s3:ListBucket: nothing here tells "absent" from "denied", so neither is guessed.
+        return PublishedUnreadable(
+            f"Cannot read the published record s3://{self.bucket_name}/"
+            f"{self._key(PUBLISHED_NAME)}: {error}. Give the role s3:GetObject on "
+            f"the prefix and s3:ListBucket on the bucket (without it a missing record "
+            f"reads as AccessDenied)."
+        )
 
     def publish(self, segment: str) -> None:
         self._release_client.put_object(
@@ -127,16 +139,18 @@ class S3ReleaseMixin(ReleaseStorageMixin):
         )
 
     @contextlib.contextmanager
-    def collect_lock(self, wait: float, waiting: Waiting = None) -> Iterator[str | None]:
+    def collect_lock(self, wait: float, waiting: Waiting = None) -> Iterator[HeldLock]:
         """A lease object taken with a conditional PUT, renewed while the collect runs.
 
         A killed collect stops renewing: the next one takes the lock over once
-        the lease has run out (``collect_lock_lease`` seconds).
+        the lease has run out (``collect_lock_lease`` seconds). It yields the
+        lease: ``check()`` raises ``LockLost`` once it no longer holds.
         """
-        lease = Lease(self._release_client, self.bucket_name, self._key(LOCK_NAME))
-        holder = lease.acquire(wait, self.collect_lock_lease, waiting)
+        client, key = self._release_client, self._key(LOCK_NAME)
+        lease = Lease(client, self.bucket_name, key, where=self.release_root)
+        lease.acquire(wait, self.collect_lock_lease, waiting)
         try:
-            yield holder
+            yield lease
         finally:
             lease.release()
 

@@ -26,6 +26,8 @@ from django.core.management.base import CommandError, CommandParser
 from ... import content_hash, release_tree, releases, version
 from ...conf import conf
 from ...deploy_plan import Digest, Plan, describe_change, hashing, plan
+from ...release_folders import HeldLock, LockUnusable
+from ...release_publication import PUBLISHED_NAME
 from ...releases import CollectBusy
 
 DEFAULT_LOCK_WAIT = 60.0
@@ -43,6 +45,8 @@ def _seconds(text: str) -> float:
 
 class Command(StaticCollect):
     releasing = False
+    lock: HeldLock = HeldLock(None)
+    """The collect lock while held; a dry run holds none and this one stands in."""
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -80,9 +84,10 @@ class Command(StaticCollect):
             with releases.scope(release.segment):
                 return self.collect_release(release, digest, sources, options)
         try:
-            with storage.collect_lock(wait, self.waiting_for(wait)) as waited_for:
-                if waited_for is not None:
-                    self.log(f"Waited for another collectstatic ({waited_for}) to finish.", 1)
+            with storage.collect_lock(wait, self.waiting_for(wait)) as self.lock:
+                if self.lock.waited_for is not None:
+                    said = self.lock.waited_for
+                    self.log(f"Waited for another collectstatic ({said}) to finish.", 1)
                 self.releasing = True
                 with releases.scope(release.segment):
                     return self.collect_release(release, digest, sources, options)
@@ -92,6 +97,8 @@ class Command(StaticCollect):
                 f"({busy}); waited {wait:g} s for it. Nothing was collected. Run this "
                 f"again once it is done, or wait longer with --lock-wait SECONDS."
             ) from None
+        except LockUnusable as error:  # a lock file we must not use, a lease lost
+            raise CommandError(str(error)) from None
 
     def waiting_for(self, wait: float) -> Callable[[str], None]:
         def say(holder: str) -> None:
@@ -147,6 +154,7 @@ class Command(StaticCollect):
         if self.dry_run:
             return self.summary(f"{result}\nRelease {segment} would be collected.")
         digest = hashed()
+        self.lock.check()  # a bucket lease may have been lost while we copied
         release_tree.write_marker(storage, segment, digest, sources)
         self.publish(release, digest)
         return self.summary(
@@ -185,8 +193,17 @@ class Command(StaticCollect):
         """Make a complete release live: the stamp (for restarts), then the published record."""
         if self.dry_run:
             return
+        self.lock.check()
         self.write_stamp(release, digest)
-        self.storage.publish(release.segment)
+        try:
+            self.storage.publish(release.segment)
+        except OSError as error:
+            published = os.path.join(self.storage.release_root, PUBLISHED_NAME)
+            raise CommandError(
+                f"Cannot publish version {release.segment}: {published}: {error.strerror}. "
+                f"The release is complete; make {published} a file this user may replace "
+                f"(or remove it) in a writable folder, then run collectstatic again."
+            ) from None
 
     @staticmethod
     def stamped(release: Plan) -> str:

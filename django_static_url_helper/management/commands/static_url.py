@@ -17,7 +17,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError, CommandParser
 
-from ... import nginx, release_prune, releases
+from ... import nginx, release_folders, release_prune, releases
 from ...conf import conf
 from ..stamp_actions import StampActions
 
@@ -195,6 +195,8 @@ class Command(StampActions):
                 f"prune waited {release_prune.LOCK_WAIT:g} s for it and deleted "
                 f"nothing. Run prune again once it is done."
             ) from None
+        except release_folders.LockUnusable as error:  # a lock file it must not use
+            raise CommandError(str(error)) from None
 
     def prune(
         self, storage: releases.ReleaseStorageMixin, keep: int, seconds: int, dry_run: bool
