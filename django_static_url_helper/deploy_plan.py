@@ -7,6 +7,7 @@ segment the app servers' STATIC_URL carries for this release.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -79,3 +80,22 @@ def describe_change(before: dict[str, int], after: dict[str, int]) -> str:
         if names
     ]
     return "; ".join(parts) or "files of the same names and sizes have other bytes"
+
+
+DEFAULT_LOCK_WAIT = 60.0
+
+
+def lock_wait_seconds(text: str) -> float:
+    """``--lock-wait``'s value: seconds, 0 or more."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 0 or more")
+    return seconds
+
+
+def stamped(release: Plan) -> str:
+    """' (stamp <path>)' when the release writes a stamp, for the closing line."""
+    return f" (stamp {release.stamp})" if release.stamp else ""

@@ -11,7 +11,6 @@ file is there, and the version is published last (``release_publication``).
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 from typing import Any
@@ -25,22 +24,19 @@ from django.core.management.base import CommandError, CommandParser
 
 from ... import content_hash, release_tree, releases, version
 from ...conf import conf
-from ...deploy_plan import Digest, Plan, describe_change, hashing, plan
+from ...deploy_plan import (
+    DEFAULT_LOCK_WAIT,
+    Digest,
+    Plan,
+    describe_change,
+    hashing,
+    lock_wait_seconds,
+    plan,
+    stamped,
+)
 from ...release_folders import HeldLock, LockUnusable
 from ...release_publication import PUBLISHED_NAME
 from ...releases import CollectBusy
-
-DEFAULT_LOCK_WAIT = 60.0
-
-
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 0 or more")
-    return seconds
 
 
 class Command(StaticCollect):
@@ -52,7 +48,7 @@ class Command(StaticCollect):
         super().add_arguments(parser)
         parser.add_argument(
             "--lock-wait",
-            type=_seconds,
+            type=lock_wait_seconds,
             default=DEFAULT_LOCK_WAIT,
             metavar="SECONDS",
             help="With release directories: how long to wait for another collectstatic "
@@ -145,7 +141,7 @@ class Command(StaticCollect):
                 self.publish(release, digest)
                 return self.summary(
                     f"Release {segment} is already collected from these {len(sources)} "
-                    f"files: nothing copied. Published version {segment}{self.stamped(release)}."
+                    f"files: nothing copied. Published version {segment}{stamped(release)}."
                 )
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
@@ -159,7 +155,7 @@ class Command(StaticCollect):
         self.publish(release, digest)
         return self.summary(
             f"{result}\nRelease {segment} is complete. "
-            f"Published version {segment}{self.stamped(release)}."
+            f"Published version {segment}{stamped(release)}."
         )
 
     def found_files(self) -> list[tuple[str, str]]:
@@ -204,10 +200,6 @@ class Command(StaticCollect):
                 f"The release is complete; make {published} a file this user may replace "
                 f"(or remove it) in a writable folder, then run collectstatic again."
             ) from None
-
-    @staticmethod
-    def stamped(release: Plan) -> str:
-        return f" (stamp {release.stamp})" if release.stamp else ""
 
     def write_stamp(self, release: Plan, digest: str) -> None:
         if release.stamp is None or self.dry_run:
