@@ -35,25 +35,34 @@ class Options(NamedTuple):
         return tree.QUICK if self.quick else tree.FULL
 
 
-def parse(description: str, argv: Sequence[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument(
+def parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every script takes; a script may add its own before parsing."""
+    found = argparse.ArgumentParser(description=description)
+    found.add_argument(
         "--quick", action="store_true", help="tiny tree and one round: checks the script runs"
     )
-    parser.add_argument(
+    found.add_argument(
         "--rounds", type=int, help=f"rounds per variant (default {FULL_ROUNDS}, 1 with --quick)"
     )
-    args = parser.parse_args(argv)
-    rounds = args.rounds or (1 if args.quick else FULL_ROUNDS)
+    return found
+
+
+def options(parsed: argparse.Namespace, parser: argparse.ArgumentParser) -> Options:
+    rounds = parsed.rounds or (1 if parsed.quick else FULL_ROUNDS)
     if rounds < 1:
         parser.error("--rounds must be at least 1")
-    return Options(args.quick, rounds)
+    return Options(parsed.quick, rounds)
+
+
+def parse(description: str, argv: Sequence[str] | None = None) -> Options:
+    found = parser(description)
+    return options(found.parse_args(argv), found)
 
 
 @contextlib.contextmanager
-def generated_tree(options: Options) -> Iterator[tree.Tree]:
-    """The synthetic tree in a temporary folder, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="static-url-bench-") as tmp:
+def generated_tree(options: Options, folder: Path | None = None) -> Iterator[tree.Tree]:
+    """The synthetic tree in a temporary folder (below ``folder``), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="static-url-bench-", dir=folder) as tmp:
         yield tree.generate(Path(tmp) / "tree", options.shape)
 
 
@@ -70,6 +79,23 @@ def clock(function: Callable[[], object]) -> float:
             gc.enable()
 
 
+def clock_cpu(function: Callable[[], object]) -> tuple[float, float]:
+    """Seconds one call of ``function`` takes: wall clock, and this thread's CPU time.
+
+    Other jobs on shared cores stretch the wall clock of a CPU-bound call
+    (they take turns on the cores); its CPU time moves much less.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        function()
+        return time.perf_counter() - wall, time.thread_time() - cpu
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Samples:
     """Per-variant measurements, in the order variants were first measured."""
 
@@ -81,6 +107,13 @@ class Samples:
 
     def median(self, variant: str) -> float:
         return statistics.median(self.values[variant])
+
+    def ratios(self, variant: str, baseline: str) -> list[float]:
+        """``variant / baseline`` of each round: both were measured in it, close in time."""
+        return [
+            value / base
+            for value, base in zip(self.values[variant], self.values[baseline], strict=True)
+        ]
 
 
 def rounds(
@@ -114,6 +147,35 @@ def ratio(value: float, baseline: float) -> str:
     return f"{value / baseline:.2f}x"
 
 
+def spread(ratios: Sequence[float], digits: int = 2) -> str:
+    """The range of per-round ratios, ``min-max``."""
+    return f"{min(ratios):.{digits}f}-{max(ratios):.{digits}f}"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages; other jobs and the benchmark itself count."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def filesystem(path: str | os.PathLike[str]) -> str:
+    """The type of the file system holding ``path`` (``ext4``, ``tmpfs``), from /proc/mounts."""
+    real = os.path.realpath(path)
+    best, kind = "", "unknown"
+    with contextlib.suppress(OSError), open("/proc/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            if len(fields) < 3:
+                continue
+            point = fields[1].replace("\\040", " ")
+            inside = real == point or real.startswith(point.rstrip("/") + "/")
+            if inside and len(point) >= len(best):
+                best, kind = point, fields[2]
+    return kind
+
+
 def target(options: Options, text: str, met: bool) -> str:
     if options.quick:
         return f"target: {text}: not judged on a quick run"
@@ -140,9 +202,9 @@ def machine() -> str:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
     return (
-        f"{_cpu()}, {cpus} cores{load}; {platform.system()} {platform.release()}; "
+        f"{_cpu()}, {cpus} cores, load average {load_average()}; "
+        f"{platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}, Django {_version('django')}, "
         f"whitenoise {_version('whitenoise')}"
     )
@@ -153,3 +215,8 @@ def header(figure: str, options: Options, what: str) -> None:
     print(f"# {figure}: {what}")
     print(f"# {mode}; median of {options.rounds} round(s); {machine()}")
     print()
+
+
+def footer() -> None:
+    """The load averages at the end of a run (the header gave the one at its start)."""
+    print(f"load average at end: {load_average()}")

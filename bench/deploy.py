@@ -1,49 +1,72 @@
 """Figure 2: the deploy step, from sources to a STATIC_ROOT the servers can use.
 
-Each variant runs as the deploy runs it, ``python -m django ...`` in fresh
-processes, into an empty STATIC_ROOT (removed, untimed, before every run).
-Ours is collectstatic with VersionedStaticFilesStorage plus the content stamp:
-either ``static_url collect`` (one process) or ``collectstatic`` then
-``static_url stamp`` (two). The folders live in the temporary directory
-(``TMPDIR``), so the disk behind it is part of the figure.
+Each variant runs as the deploy runs it, ``python -m django collectstatic
+--noinput`` in a fresh process, into an empty STATIC_ROOT (removed, untimed,
+before every run). Ours is the one deploy step, our ``collectstatic`` with
+STATIC_URL from ``get_static_url_stamp()``: with VersionedStaticFilesStorage
+it collects, then hashes the collected sources and writes the stamp; with
+release directories (ReleaseStaticFilesStorage) it takes the lock, collects
+into ``STATIC_ROOT/<version>/``, writes the completion marker and the stamp,
+then publishes ``published.json``. The baseline is Django's own
+``collectstatic`` of the same tree (django_static_url_helper not installed).
 
-    python bench/deploy.py [--quick] [--rounds N]
+The figure is measured in every folder given with ``--tmp`` (default: the
+temporary directory and ``/dev/shm``, a disk and a tmpfs on most Linux
+machines; the same file system is measured once). The tree and STATIC_ROOT
+live in that folder, so the file system behind it is part of the figure, and
+every variant of every folder runs once per round, in turn.
+
+    python bench/deploy.py [--quick] [--rounds N] [--tmp DIR [DIR ...]]
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import benchlib
 import tree
 
 HERE = Path(__file__).resolve().parent
-PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
-OURS = "django_static_url_helper.storage.VersionedStaticFilesStorage"
+PLAIN_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 WHITENOISE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 COLLECTSTATIC = ["collectstatic", "--noinput"]
+TARGET = 1.05
+MANIFEST_TARGET = 1.8
 
-OURS_ONE = "ours: static_url collect (one process)"
-OURS_TWO = "ours: collectstatic + static_url stamp"
-VARIANTS: dict[str, tuple[str, list[list[str]], bool]] = {
-    # label: (storage, commands, STATIC_URL from the stamp)
-    "plain collectstatic": (PLAIN, [COLLECTSTATIC], False),
-    OURS_ONE: (OURS, [["static_url", "collect"]], True),
-    OURS_TWO: (OURS, [COLLECTSTATIC, ["static_url", "stamp"]], True),
-    "collectstatic, ManifestStaticFilesStorage": (MANIFEST, [COLLECTSTATIC], False),
-    "collectstatic, whitenoise CompressedManifest": (WHITENOISE, [COLLECTSTATIC], False),
+
+class Variant(NamedTuple):
+    storage: str
+    ours: bool
+    """django_static_url_helper installed, STATIC_URL from the stamp."""
+    releases: bool
+    """Release directories: the collect must publish the version."""
+
+
+PLAIN = "plain collectstatic (Django's command)"
+OURS = "ours: collectstatic (collect + stamp)"
+RELEASES = "ours: collectstatic, release directories"
+MANIFEST_LABEL = "collectstatic, ManifestStaticFilesStorage"
+VARIANTS = {
+    PLAIN: Variant(PLAIN_STORAGE, ours=False, releases=False),
+    OURS: Variant("django_static_url_helper.storage.VersionedStaticFilesStorage", True, False),
+    RELEASES: Variant("django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True),
+    MANIFEST_LABEL: Variant(MANIFEST, ours=False, releases=False),
+    "collectstatic, whitenoise CompressedManifest": Variant(WHITENOISE, False, False),
 }
 
 
-def deploy(
-    source: Path, work: Path, storage: str, commands: list[list[str]], stamped: bool
-) -> Callable[[], float]:
+def deploy(source: Path, work: Path, variant: Variant) -> Callable[[], float]:
     root, stamp = work / "static-root", work / "static-version.txt"
     env = {
         **os.environ,
@@ -51,69 +74,114 @@ def deploy(
         "DJANGO_SETTINGS_MODULE": "deploy_settings",
         "BENCH_SOURCE": str(source),
         "BENCH_ROOT": str(root),
-        "BENCH_STORAGE": storage,
+        "BENCH_STORAGE": variant.storage,
     }
-    if stamped:
+    if variant.ours:
         env["BENCH_STAMP"] = str(stamp)
+    else:
+        env["BENCH_PLAIN"] = "1"
 
     def run() -> float:
         shutil.rmtree(root, ignore_errors=True)
         stamp.unlink(missing_ok=True)
         # Write back what earlier runs left dirty, so no run pays for another's.
         os.sync()
-
-        def steps() -> None:
-            for command in commands:
-                subprocess.run(
-                    [sys.executable, "-m", "django", *command],
-                    env=env,
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                )
-
-        seconds = benchlib.clock(steps)
-        if stamped and not stamp.is_file():
-            raise RuntimeError(f"{commands} wrote no stamp at {stamp}")
+        command = [sys.executable, "-m", "django", *COLLECTSTATIC]
+        seconds = benchlib.clock(
+            lambda: subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        )
+        check(root, stamp, variant)
         return seconds
 
     return run
 
 
+def check(root: Path, stamp: Path, variant: Variant) -> None:
+    """The run left what the servers need: the files, and ours the stamp (and the publication)."""
+    if not root.is_dir() or not any(root.iterdir()):
+        raise RuntimeError(f"collectstatic left nothing in {root}")
+    if variant.ours and not stamp.is_file():
+        raise RuntimeError(f"collectstatic wrote no stamp at {stamp}")
+    if variant.releases and not (root / "published.json").is_file():
+        raise RuntimeError(f"collectstatic published nothing in {root}")
+
+
+def folders(given: list[Path] | None) -> list[Path]:
+    """The folders to measure in, one per file system."""
+    candidates = given or [Path(tempfile.gettempdir()), Path("/dev/shm")]
+    found: dict[int, Path] = {}
+    for folder in candidates:
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            if given:
+                raise SystemExit(f"--tmp {folder}: not a writable folder")
+            continue
+        found.setdefault(folder.stat().st_dev, folder)
+    return list(found.values())
+
+
+def label(folder: Path) -> str:
+    kind = benchlib.filesystem(folder)
+    return f"{'tmpfs' if kind == 'tmpfs' else f'disk ({kind})'}, {folder}"
+
+
 def main() -> None:
-    options = benchlib.parse(__doc__.splitlines()[0])
-    benchlib.header("Figure 2", options, "deploy step (collect + stamp) vs the alternatives")
-    with benchlib.generated_tree(options) as synthetic:
-        work = synthetic.root.parent
-        variants: dict[str, Callable[[], float]] = {
-            label: deploy(synthetic.root, work / f"v{i}", storage, commands, stamped)
-            for i, (label, (storage, commands, stamped)) in enumerate(VARIANTS.items())
-        }
+    parser = benchlib.parser(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--tmp",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="measure in these folders (default: the temporary directory and /dev/shm)",
+    )
+    args = parser.parse_args()
+    options = benchlib.options(args, parser)
+    benchlib.header("Figure 2", options, "the deploy step (collectstatic) vs plain collectstatic")
+    brotli = importlib.util.find_spec("brotli") is not None
+    print(f"whitenoise compresses with gzip{' and Brotli' if brotli else ' (Brotli absent)'}")
+    print()
+    places = folders(args.tmp)
+    with contextlib.ExitStack() as stack:
+        trees = [stack.enter_context(benchlib.generated_tree(options, place)) for place in places]
+        variants: dict[str, Callable[[], float]] = {}
+        for number, synthetic in enumerate(trees):
+            for i, (name, variant) in enumerate(VARIANTS.items()):
+                work = synthetic.root.parent / f"v{i}"
+                variants[f"{number} {name}"] = deploy(synthetic.root, work, variant)
         samples = benchlib.rounds(options, variants)
-        for i in range(len(variants)):
-            shutil.rmtree(work / f"v{i}", ignore_errors=True)
-    plain = samples.median("plain collectstatic")
-    manifest = samples.median("collectstatic, ManifestStaticFilesStorage")
-    rows = [
-        [
-            label,
-            f"{samples.median(label):.2f}",
-            benchlib.ratio(samples.median(label), plain),
-            benchlib.ratio(manifest, samples.median(label)),
-        ]
-        for label in variants
-    ]
-    print(
-        benchlib.table(
-            f"{tree.describe(synthetic)} into an empty STATIC_ROOT",
-            ["variant", "median s", "vs plain", "Manifest is slower by"],
-            rows,
+    lines = []
+    for number, place in enumerate(places):
+        rows = []
+        for name in VARIANTS:
+            key = f"{number} {name}"
+            vs_plain = samples.ratios(key, f"{number} {PLAIN}")
+            vs_manifest = samples.ratios(f"{number} {MANIFEST_LABEL}", key)
+            rows.append(
+                [
+                    name,
+                    f"{samples.median(key):.2f}",
+                    f"{statistics.median(vs_plain):.3f}x",
+                    benchlib.spread(vs_plain, 3),
+                    f"{statistics.median(vs_manifest):.2f}x",
+                ]
+            )
+        print(
+            benchlib.table(
+                f"{label(place)}: {tree.describe(trees[number])} into an empty STATIC_ROOT",
+                ["variant", "median s", "vs plain", "rounds", "Manifest is slower by"],
+                rows,
+            )
         )
-    )
-    ours = samples.median(OURS_ONE)
-    print(benchlib.target(options, "ours at most 1.15x plain collectstatic", ours <= 1.15 * plain))
-    print(
-        benchlib.target(options, "ours at least 1.8x faster than Manifest", manifest >= 1.8 * ours)
-    )
+        kind = "tmpfs" if benchlib.filesystem(place) == "tmpfs" else "disk"
+        for name in (OURS, RELEASES):
+            ratio = statistics.median(samples.ratios(f"{number} {name}", f"{number} {PLAIN}"))
+            text = f"{name} at most {TARGET}x plain collectstatic on {kind} ({ratio:.3f}x)"
+            lines.append(benchlib.target(options, text, ratio <= TARGET))
+        faster = statistics.median(samples.ratios(f"{number} {MANIFEST_LABEL}", f"{number} {OURS}"))
+        text = f"ours at least {MANIFEST_TARGET}x faster than Manifest on {kind} ({faster:.2f}x)"
+        lines.append(benchlib.target(options, text, faster >= MANIFEST_TARGET))
+    print("vs plain, Manifest is slower by: medians of the per-round ratios; rounds: their range")
+    print("\n".join(lines))
+    benchlib.footer()
 
 
 if __name__ == "__main__":

@@ -2,23 +2,29 @@
 
 BENCH_SOURCE: the tree to collect; BENCH_ROOT: STATIC_ROOT; BENCH_STORAGE: the
 staticfiles backend; BENCH_STAMP, when set: the stamp file STATIC_URL is read
-from (otherwise STATIC_URL is a plain ``/static/``).
+from (otherwise STATIC_URL is a plain ``/static/``); BENCH_PLAIN, when set:
+django_static_url_helper is neither installed nor imported, so
+``collectstatic`` is Django's own command.
 """
 
 from __future__ import annotations
 
 import os
 
-from django_static_url_helper import url_helper
-
 SECRET_KEY = "bench-not-secret"
 DEBUG = False
-INSTALLED_APPS = ["django_static_url_helper", "django.contrib.staticfiles"]
 USE_TZ = True
 STATICFILES_DIRS = [os.environ["BENCH_SOURCE"]]
 STATIC_ROOT = os.environ["BENCH_ROOT"]
 STORAGES = {"staticfiles": {"BACKEND": os.environ["BENCH_STORAGE"]}}
-if "BENCH_STAMP" in os.environ:
-    STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"])
-else:
+if "BENCH_PLAIN" in os.environ:
+    INSTALLED_APPS = ["django.contrib.staticfiles"]
     STATIC_URL = "/static/"
+else:
+    from django_static_url_helper import url_helper
+
+    INSTALLED_APPS = ["django_static_url_helper", "django.contrib.staticfiles"]
+    if "BENCH_STAMP" in os.environ:
+        STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"])
+    else:
+        STATIC_URL = "/static/"

@@ -1,7 +1,9 @@
 """Run every benchmark of ``bench/`` in turn and print their tables (``make bench``).
 
 Figures 1 to 4 (render, deploy, stamp, boot), then every ``serve_*.py``
-present (figure 5, serving), then ``recollect`` (release directories). Each
+present (figures 5 to 7, serving), then ``recollect`` (release directories),
+``follow`` (figure 8: following the published version on vs off) and
+``switch`` (figure 9: from a publish to every worker rendering it). Each
 script runs in its own process and takes the same ``--quick`` flag: a tiny
 input and one round, to check it runs.
 
@@ -20,13 +22,15 @@ import benchlib
 
 HERE = Path(__file__).resolve().parent
 FIGURES = ["render", "deploy", "stamp", "boot"]
+AFTER_SERVING = ["recollect", "follow", "switch"]
 
 
 def scripts() -> dict[str, Path]:
     """Benchmark name -> script, in the order they run."""
     found = {name: HERE / f"{name}.py" for name in FIGURES}
     found.update((path.stem, path) for path in sorted(HERE.glob("serve_*.py")))
-    found["recollect"] = HERE / "recollect.py"
+    for name in AFTER_SERVING:
+        found[name] = HERE / f"{name}.py"
     return found
 
 
