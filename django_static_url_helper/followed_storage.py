@@ -8,6 +8,7 @@ and reading the published record.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,18 +45,34 @@ class FollowsPublished:
                 return published.segment
         return conf.static_url.segment
 
+    def _live_and_static_url(self) -> tuple[str | None, version.VersionedURL]:
+        """``live_segment()`` and STATIC_URL split, each read once (``url()``'s hot path)."""
+        static_url = conf.static_url
+        segment = pinned_segment()
+        if segment is None and conf.follow:
+            published = self.published()
+            segment = None if published is None else published.segment
+        return (static_url.segment if segment is None else segment), static_url
+
     def published(self) -> Published | None:
         """The version collectstatic published last; cached for STATIC_VERSION_FOLLOW_INTERVAL.
 
         Only a complete release is followed; while the one published is not
         (a tree shipped marker first), the version read before stays.
         """
-        following = self.__dict__.get("_following")
-        if following is None:
-            following = self.__dict__.setdefault("_following", release_publication.Following())
-        return following.published(  # type: ignore[no-any-return]
+        following = self.following()
+        if time.monotonic() < following.fresh_until:
+            return following.current  # the hot path: one clock reading
+        return following.published(
             self.read_published_if_changed, conf.follow_interval, self.release_complete
         )
+
+    def following(self) -> release_publication.Following:
+        """This storage's view of the published version (one per process)."""
+        found = self.__dict__.get("_following")
+        if found is None:
+            found = self.__dict__.setdefault("_following", release_publication.Following())
+        return cast(release_publication.Following, found)
 
     def release_complete(self, segment: str) -> bool:
         """True when ``segment`` has its marker and every file the marker lists."""
@@ -82,7 +99,7 @@ class FollowsPublished:
 
     def url(self, name: str | None) -> str:
         url: str = super().url(name)  # type: ignore[misc]
-        live, static_url = self.live_segment(), conf.static_url
+        live, static_url = self._live_and_static_url()
         if live is None:
             raise conf.unpublished() or ImproperlyConfigured(
                 f"{type(self).__name__} keeps each release below its version, but "

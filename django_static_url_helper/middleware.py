@@ -30,6 +30,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs whiteno
 from . import file_responses, release_serving, releases, static_folders
 from .cache_policy import file_answer, not_found, other_answer, under
 from .conf import conf
+from .kept_release_files import KeptReleaseFiles
 from .served_versions import ServedVersions
 from .version_policy import Found, Policy, Serving
 from .whitenoise_files import CheckedFiles, UnversionedSettings
@@ -40,7 +41,12 @@ GetResponse = Callable[[HttpRequest], Any]
 Serve = Callable[[Any, HttpRequest], HttpResponseBase]
 
 
-class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMiddleware):  # type: ignore[misc]
+class VersionedWhiteNoiseMiddleware(
+    ServedVersions,
+    KeptReleaseFiles,
+    CheckedFiles,
+    WhiteNoiseMiddleware,  # type: ignore[misc]
+):
     """WhiteNoiseMiddleware that knows the version segment of STATIC_URL.
 
     ====================================  =============================================
@@ -71,6 +77,7 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
         self.following = conf.follow and self.release_storage is not None
         segment = release_serving.starting_segment(self.release_storage)
         self.releases = release_serving.kept(segment)
+        self.start_looking_up()
         self.own_cache_control: set[str] = set()
         """URLs whose Cache-Control WHITENOISE_ADD_HEADERS_FUNCTION set: it wins."""
         super().__init__(
@@ -149,6 +156,7 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
             if found is not None:
                 response = self.respond(found, request, serve)
                 if parts.segment == state.policy.segment:
+                    self.remember_current(state, path, found)
                     return response
                 return self._stamp(response, state)
             if parts.segment is not None:
@@ -176,6 +184,8 @@ class VersionedWhiteNoiseMiddleware(ServedVersions, CheckedFiles, WhiteNoiseMidd
         if located is None:
             return None
         static_file = self.whitenoise_file(located.url)
+        if static_file is None and policy.releases is not None and not self.autorefresh:
+            static_file = self.release_file(policy.releases, located.url)
         if static_file is None:
             return None
         cache_control = located.cache_control

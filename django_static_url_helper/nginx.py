@@ -194,7 +194,7 @@ def block_from_settings(
     precompressed = nginx_values.checked_root(root)
     return Block(
         gzip_static=precompressed,
-        releases=None if kept is None else tuple(sorted(kept.versions)),
+        releases=None if kept is None else tuple(sorted(kept.complete_versions())),
         base=parts.path,
         root=root,
         current=segment,

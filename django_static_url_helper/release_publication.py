@@ -73,7 +73,8 @@ class Following:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._checked = float("-inf")
+        self.fresh_until = float("-inf")
+        """Until then (``time.monotonic()``) ``current`` is the answer, unread."""
         self._tag: Any = None
         self._warned: str | None = None
         self.current: Published | None = None
@@ -87,7 +88,7 @@ class Following:
         the version read before (never back to the environment's), with a
         warning; it is read again after the next interval.
         """
-        if time.monotonic() - self._checked < interval:
+        if time.monotonic() < self.fresh_until:
             return self.current
         # One thread reads; the first time the others wait for it, later they
         # keep the answer they had meanwhile.
@@ -95,7 +96,7 @@ class Following:
             return self.current
         try:
             self._read(read_if_changed, complete)
-            self._checked = time.monotonic()
+            self.fresh_until = time.monotonic() + interval
         finally:
             self._lock.release()
         return self.current

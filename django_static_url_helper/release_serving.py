@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import NamedTuple, cast
+from typing import cast
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 
@@ -23,21 +23,69 @@ from .conf import conf
 logger = logging.getLogger("django_static_url_helper")
 
 
-class Kept(NamedTuple):
-    root: str
-    """STATIC_ROOT, absolute: the parent of every version directory."""
-    current: str
-    """The version STATIC_URL carries."""
-    versions: frozenset[str]
-    """Complete versions when this was read, the current one among them if complete."""
+RECORDS_KEPT = 8
+"""How many older releases' markers a server holds in memory at once."""
 
-    sizes: Mapping[str, Mapping[str, int]]
-    """For each kept version, the size its collect recorded of each of its files."""
+
+class Kept:
+    """The versions a server of STATIC_ROOT keeps serving, each from its own folder.
+
+    A version is kept while its marker is there. The current version's marker
+    is read when this is made; an older one's when that release is first
+    served, so start-up work does not grow with the number of kept releases.
+    """
+
+    def __init__(
+        self,
+        storage: releases.ReleaseStorageMixin,
+        current: str,
+        versions: frozenset[str],
+        current_files: Mapping[str, int] | None,
+    ) -> None:
+        self.root = storage.release_root
+        """STATIC_ROOT, absolute: the parent of every version directory."""
+        self.current = current
+        """The version STATIC_URL carries."""
+        self.versions = versions
+        """Versions with a marker when this was read; the current one only if complete."""
+        self._storage = storage
+        self._records: dict[str, Mapping[str, int]] = {}
+        if current_files is not None:
+            self._records[current] = current_files
 
     def serves(self, segment: str) -> bool:
-        """True while ``segment`` is kept: complete when read, and not pruned since."""
+        """True while ``segment`` is kept: its marker is there and is a complete one."""
         marker = os.path.join(self.root, release_tree.marker_name(segment))
-        return segment in self.versions and os.path.isfile(marker)
+        return (
+            segment in self.versions
+            and os.path.isfile(marker)
+            and self.recorded(segment) is not None
+        )
+
+    def recorded(self, segment: str) -> Mapping[str, int] | None:
+        """The size its collect recorded of each file of ``segment``; None if not complete.
+
+        A marker that is not a complete one (torn, still being written) is not
+        remembered: it is read again when next asked.
+        """
+        if segment not in self.versions:
+            return None
+        found = self._records.get(segment)
+        if found is not None:
+            return found
+        marker = release_tree.read_marker(self._storage, segment)
+        if marker is None:
+            return None
+        if len(self._records) > RECORDS_KEPT:
+            current = self._records.get(self.current)
+            self._records = {} if current is None else {self.current: current}
+        files: Mapping[str, int] = marker["files"]
+        self._records[segment] = files
+        return files
+
+    def complete_versions(self) -> frozenset[str]:
+        """The kept versions whose marker is a complete one (every marker read)."""
+        return frozenset(s for s in self.versions if self.recorded(s) is not None)
 
     def as_collected(self, path: str, size: int) -> bool:
         """False when ``path``, in a kept version's folder, is not as its collect recorded it.
@@ -46,7 +94,7 @@ class Kept(NamedTuple):
         incomplete version has no record, and its files are never cached.
         """
         segment, _, name = path.removeprefix(self.root + os.sep).partition(os.sep)
-        recorded = self.sizes.get(segment) if name else None
+        recorded = self.recorded(segment) if name else None
         if recorded is None:
             return True
         expected = recorded.get(name.replace(os.sep, "/"))
@@ -70,19 +118,17 @@ def kept(segment: str | None) -> Kept | None:
     found = storage()
     if found is None or segment is None:
         return None
-    root = found.release_root
-    sizes = {}
-    for release in release_tree.releases(found, complete_only=True):
-        marker = release_tree.read_marker(found, release.segment)
-        if marker is not None:  # else pruned in the meantime
-            sizes[release.segment] = marker["files"]
-    kept = Kept(root, segment, frozenset(sizes), sizes)
+    versions = release_tree.marked_segments(found)
+    marker = release_tree.read_marker(found, segment) if segment in versions else None
+    if marker is None:
+        versions -= {segment}
+    kept = Kept(found, segment, versions, None if marker is None else marker["files"])
     if segment not in kept.versions:
         logger.warning(
             "Version %s is not a complete release in %s: its files are served "
             "uncached until collectstatic completes and publishes it.",
             segment,
-            root,
+            kept.root,
         )
     return kept
 

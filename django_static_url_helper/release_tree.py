@@ -153,3 +153,18 @@ def releases(storage: ReleaseStorageMixin, complete_only: bool = False) -> list[
             times = [info.modified for info in storage.release_files(segment).values()]
             found.append(Release(segment, None, max(times, default=0.0)))
     return sorted(found, key=lambda release: (-release.modified, release.segment))
+
+
+def marked_segments(storage: ReleaseStorageMixin) -> frozenset[str]:
+    """The versions that have a marker file, without reading the markers.
+
+    What a server may keep serving; each marker is read (and checked) only
+    when its release is first served.
+    """
+    with scope(""):
+        try:
+            _folders, names = storage.listdir("")
+        except FileNotFoundError:
+            return frozenset()
+    segments = (name[: -len(MARKER_SUFFIX)] for name in names if name.endswith(MARKER_SUFFIX))
+    return frozenset(segment for segment in segments if version.is_segment(segment))

@@ -2,12 +2,13 @@
 
 Mixed in before ``WhiteNoiseMiddleware`` (after ``CheckedFiles``). A ``Serving``
 holds all a request needs for one version, read once; with
-STATIC_VERSION_FOLLOW a switch
-indexes the new release's folder, reads the kept versions again and swaps
-the whole ``Serving`` at once, so a request that read it sees one version
-from start to end. A request for a version that was completed after this
-process last looked (another worker switched first and rendered it) takes
-that release in on the spot, rather than answering it with today's bytes.
+STATIC_VERSION_FOLLOW a switch reads the kept versions again and swaps the
+whole ``Serving`` at once, so a request that read it sees one version from
+start to end. The new release's files are looked up on first request
+(``kept_release_files``), so a switch costs the same whatever the size of
+the release. A request for a version that was completed after this process
+last looked (another worker switched first and rendered it) takes that
+release in on the spot, rather than answering it with today's bytes.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ class ServedVersions:
 
     files: dict[str, Any]
     index_file: str | None
-    if TYPE_CHECKING:  # whitenoise's and the middleware's own methods
+    if TYPE_CHECKING:  # the other mixins' and the middleware's own methods
 
-        def update_files_dictionary(self, root: str, prefix: str) -> None: ...
+        def forget_looked_up(self, kept: release_serving.Kept) -> None: ...
 
         def find_static(
             self, segment: str | None, name: str, policy: Policy | None = None
@@ -97,19 +98,33 @@ class ServedVersions:
     def complete(self, path: str, size: int) -> bool:
         return self.releases is None or self.releases.as_collected(path, size)
 
+    def remember_current(self, state: Serving, path: str, found: Found) -> None:
+        """Keep a looked-up file of the current version in its Serving's index.
+
+        Only for a complete release: an incomplete one's files may still
+        change, and are never cached.
+        """
+        kept = state.policy.releases
+        if kept is not None and kept.current in kept.versions and not self.autorefresh:
+            state.current_files[path] = found
+
     def start_following(self) -> None:
         self._switching = threading.Lock()
-        self._indexed = set(self.releases.versions) if self.releases else set()
         self._not_complete: dict[str, float] = {}
+        storage = self.release_storage if self.following else None
+        self._following = None if storage is None else storage.following()
 
     def switch_due(self) -> str | None:
         """The live version when it is not the one served: the middleware must switch.
 
         A clock comparison, and at most once per interval one ``stat``.
         """
-        if not self.following or self.release_storage is None:
+        following = self._following
+        if following is None or time.monotonic() < following.fresh_until:
             return None
-        live = self.release_storage.live_segment()
+        assert self.release_storage is not None
+        published = self.release_storage.published()
+        live = None if published is None else published.segment
         return None if live is None or live == self.state.policy.segment else live
 
     def serving_now(self) -> Serving:
@@ -159,11 +174,7 @@ class ServedVersions:
             self.releases = releases
             if releases is not None:
                 self._forget_pruned(releases)
-            if releases is not None and segment in releases.versions:
-                if segment not in self._indexed and not self.autorefresh:
-                    folder = os.path.join(releases.root, segment) + os.sep
-                    self.update_files_dictionary(folder, f"{self.static_prefix}{segment}/")
-                self._indexed.add(segment)
+                self.forget_looked_up(releases)
             self.state = self.serving(current, releases)
             return self.state
 
