@@ -100,6 +100,7 @@ def test_run_lists_every_benchmark() -> None:
         "boot",
         *serving,
         "recollect",
+        "kept",
         "follow",
         "switch",
     ]
