@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchlib  # noqa: E402
+
 from tests import servers  # noqa: E402
 
 SEGMENT = "3fa9c1e2b7d4"
@@ -73,10 +75,8 @@ Load = Callable[[int, str, int, int], int]
 
 
 def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
+    """The load averages, as every benchmark prints them (benchlib)."""
+    return benchlib.load_average()
 
 
 def project(folder: Path) -> dict[str, str]:
@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 if c is not None:
                     cpu[name].append(c)
     report = table(rps, cpu, client, rounds, seconds)
+    print(f"load average at end: {load_average()}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -271,6 +272,7 @@ def table(
     )
     print(f"ours/plain requests/s, ratio of the medians:           {ratio_of_medians:.3f}")
     print("per-round ratios: " + " ".join(f"{r:.3f}" for r in ratios))
+    print(f"ours/plain requests/s, median (range): {benchlib.median_spread(ratios, 3)}")
     cpu_ratio = None
     if cpu[PLAIN] and cpu[OURS]:
         cpu_ratio = statistics.median(cpu[PLAIN]) / statistics.median(cpu[OURS])
