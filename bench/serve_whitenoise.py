@@ -36,8 +36,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import benchlib  # noqa: E402
-
 from tests import servers  # noqa: E402
 
 SEGMENT = "3fa9c1e2b7d4"
@@ -75,8 +73,12 @@ Load = Callable[[int, str, int, int], int]
 
 
 def load_average() -> str:
-    """The load averages, as every benchmark prints them (benchlib)."""
-    return benchlib.load_average()
+    # As benchlib.load_average; not imported from it, since the tests import
+    # this module as bench.serve_whitenoise, where benchlib is not on the path.
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def project(folder: Path) -> dict[str, str]:
@@ -272,7 +274,10 @@ def table(
     )
     print(f"ours/plain requests/s, ratio of the medians:           {ratio_of_medians:.3f}")
     print("per-round ratios: " + " ".join(f"{r:.3f}" for r in ratios))
-    print(f"ours/plain requests/s, median (range): {benchlib.median_spread(ratios, 3)}")
+    print(
+        f"ours/plain requests/s, median (range): {statistics.median(ratios):.3f}x "
+        f"({min(ratios):.3f}-{max(ratios):.3f})"
+    )
     cpu_ratio = None
     if cpu[PLAIN] and cpu[OURS]:
         cpu_ratio = statistics.median(cpu[PLAIN]) / statistics.median(cpu[OURS])
