@@ -88,7 +88,7 @@ class Target(NamedTuple):
 
 def css(size: int = 10 * 1024) -> bytes:
     rng = random.Random(4)
-    rules = []
+    rules: list[str] = []
     while sum(map(len, rules)) < size:
         rules.append(f".c{len(rules)} {{ color: #{rng.randrange(1 << 24):06x}; }}\n")
     return "".join(rules).encode()[:size]
