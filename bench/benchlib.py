@@ -47,8 +47,10 @@ def parser(description: str) -> argparse.ArgumentParser:
     return found
 
 
-def options(parsed: argparse.Namespace, parser: argparse.ArgumentParser) -> Options:
-    rounds = parsed.rounds or (1 if parsed.quick else FULL_ROUNDS)
+def options(
+    parsed: argparse.Namespace, parser: argparse.ArgumentParser, full_rounds: int = FULL_ROUNDS
+) -> Options:
+    rounds = parsed.rounds or (1 if parsed.quick else full_rounds)
     if rounds < 1:
         parser.error("--rounds must be at least 1")
     return Options(parsed.quick, rounds)
@@ -152,6 +154,15 @@ def spread(ratios: Sequence[float], digits: int = 2) -> str:
     return f"{min(ratios):.{digits}f}-{max(ratios):.{digits}f}"
 
 
+def median_spread(ratios: Sequence[float], digits: int = 2) -> str:
+    """The median of per-round ratios with their range: ``1.23x (1.10-1.40)``.
+
+    A median alone hides how far single rounds wandered on a shared machine;
+    the range says whether a margin is wider than the noise.
+    """
+    return f"{statistics.median(ratios):.{digits}f}x ({spread(ratios, digits)})"
+
+
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages; other jobs and the benchmark itself count."""
     try:
@@ -214,6 +225,7 @@ def header(figure: str, options: Options, what: str) -> None:
     mode = "QUICK smoke run, figures mean nothing" if options.quick else "full run"
     print(f"# {figure}: {what}")
     print(f"# {mode}; median of {options.rounds} round(s); {machine()}")
+    print(f"load average at start: {load_average()}")
     print()
 
 

@@ -9,6 +9,12 @@ release directories (ReleaseStaticFilesStorage) it takes the lock, collects
 into ``STATIC_ROOT/<version>/``, writes the completion marker and the stamp,
 then publishes ``published.json``. The baseline is Django's own
 ``collectstatic`` of the same tree (django_static_url_helper not installed).
+whitenoise's CompressedManifest runs twice: as installed (with Brotli when
+the Brotli package is there, as the test extra installs it) and without
+Brotli, its child given a ``brotli`` module that fails to import, so that
+whitenoise's own detection (``whitenoise.compress.brotli_installed``) finds
+none; the script asks whitenoise in each setup and checks the ``.br`` files
+are there or not.
 
 The figure is measured in every folder given with ``--tmp`` (default: the
 temporary directory and ``/dev/shm``, a disk and a tmpfs on most Linux
@@ -51,6 +57,12 @@ class Variant(NamedTuple):
     """django_static_url_helper installed, STATIC_URL from the stamp."""
     releases: bool
     """Release directories: the collect must publish the version."""
+    brotli: bool | None = None
+    """whitenoise only: False hides Brotli from the child; True: as installed."""
+
+
+NO_BROTLI = "raise ImportError('hidden by bench/deploy.py: whitenoise compresses with gzip only')\n"
+DETECT = "import whitenoise.compress as c; print(c.brotli_installed)"
 
 
 PLAIN = "plain collectstatic (Django's command)"
@@ -62,15 +74,44 @@ VARIANTS = {
     OURS: Variant("django_static_url_helper.storage.VersionedStaticFilesStorage", True, False),
     RELEASES: Variant("django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True),
     MANIFEST_LABEL: Variant(MANIFEST, ours=False, releases=False),
-    "collectstatic, whitenoise CompressedManifest": Variant(WHITENOISE, False, False),
+    "collectstatic, whitenoise CompressedManifest, gzip + Brotli": Variant(
+        WHITENOISE, False, False, brotli=True
+    ),
+    "collectstatic, whitenoise CompressedManifest, gzip only": Variant(
+        WHITENOISE, False, False, brotli=False
+    ),
 }
+
+
+def hidden_brotli(work: Path) -> Path:
+    """A folder whose ``brotli`` module fails to import, as when Brotli is not installed."""
+    folder = work / "no-brotli"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "brotli.py").write_text(NO_BROTLI)
+    return folder
+
+
+def env_of(variant: Variant, work: Path) -> dict[str, str]:
+    """PYTHONPATH of a child: the bench folder, and the hidden Brotli when asked."""
+    paths = [str(HERE), os.environ.get("PYTHONPATH", "")]
+    if variant.brotli is False:
+        paths.insert(0, str(hidden_brotli(work)))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+
+
+def whitenoise_brotli(variant: Variant, work: Path) -> bool:
+    """Whether whitenoise, in that variant's child, compresses with Brotli (its own check)."""
+    command = [sys.executable, "-c", DETECT]
+    found = subprocess.run(
+        command, env=env_of(variant, work), check=True, capture_output=True, text=True
+    )
+    return found.stdout.strip() == "True"
 
 
 def deploy(source: Path, work: Path, variant: Variant) -> Callable[[], float]:
     root, stamp = work / "static-root", work / "static-version.txt"
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+        **env_of(variant, work),
         "DJANGO_SETTINGS_MODULE": "deploy_settings",
         "BENCH_SOURCE": str(source),
         "BENCH_ROOT": str(root),
@@ -104,6 +145,10 @@ def check(root: Path, stamp: Path, variant: Variant) -> None:
         raise RuntimeError(f"collectstatic wrote no stamp at {stamp}")
     if variant.releases and not (root / "published.json").is_file():
         raise RuntimeError(f"collectstatic published nothing in {root}")
+    if variant.brotli is not None:
+        brotli = any(root.rglob("*.br"))
+        if brotli != (variant.brotli and importlib.util.find_spec("brotli") is not None):
+            raise RuntimeError(f"whitenoise wrote {'' if brotli else 'no '}.br files in {root}")
 
 
 def folders(given: list[Path] | None) -> list[Path]:
@@ -136,8 +181,13 @@ def main() -> None:
     args = parser.parse_args()
     options = benchlib.options(args, parser)
     benchlib.header("Figure 2", options, "the deploy step (collectstatic) vs plain collectstatic")
-    brotli = importlib.util.find_spec("brotli") is not None
-    print(f"whitenoise compresses with gzip{' and Brotli' if brotli else ' (Brotli absent)'}")
+    with tempfile.TemporaryDirectory(prefix="static-url-bench-") as probe:
+        for name, variant in VARIANTS.items():
+            if variant.brotli is not None:
+                found = whitenoise_brotli(variant, Path(probe))
+                print(f"{name}: whitenoise.compress.brotli_installed = {found}")
+    if importlib.util.find_spec("brotli") is None:
+        print("Brotli is not installed: both whitenoise rows compress with gzip only")
     print()
     places = folders(args.tmp)
     with contextlib.ExitStack() as stack:

@@ -1,9 +1,25 @@
-"""Requests/s for one ~10 KB CSS file: the generated nginx block vs a plain alias block.
+"""Figure 6: the generated nginx block vs a plain alias, per request, as browsers ask.
 
-Both blocks run in the same nginx (one worker), on two ports, measured by wrk
-in alternating rounds (ABBA order, so neither always goes first). Prints the
-median requests/s of each block, the nginx worker's CPU time per request, and
-the same-run ratios. Needs nginx and wrk (Debian: apt-get install nginx wrk).
+One ~10 KB CSS file, in two STATIC_ROOTs: one as collectstatic leaves it (no
+``.gz`` variants), one with ``site.css.gz`` next to it (written by this
+script, as a precompressing storage would). The block ``manage.py static_url
+nginx`` would render for each (``gzip_static`` only where the ``.gz`` exists,
+as it decides) runs against a plain ``location /static/ { alias ...; }``, with
+``gzip_static on`` for the second root. All four run in the same nginx (one
+worker), each on its own port, measured by wrk in rounds, the block that goes
+first rotating. Every request carries a browser's headers (``Accept-Encoding:
+gzip, deflate, br``, the ``Accept`` a browser sends for a stylesheet, a
+User-Agent; ``--no-browser-headers`` sends none, as earlier runs did): with
+them, a ``gzip_static`` with no ``.gz`` to find costs a failed ``open`` per
+request. Before measuring, the script checks every block answers 200 with the
+file's bytes, and where the ``.gz`` exists sends it (``Content-Encoding:
+gzip``) to a browser.
+
+Prints, per block, the median requests/s with its range and the nginx
+worker's CPU time per request (read from /proc: other load on the machine
+moves it much less than requests/s), then for each pair the median of the
+per-round ratios generated/plain with their range, and the load average at
+start and end. Needs nginx and wrk (Debian: apt-get install nginx wrk).
 
     python bench/serve_nginx.py            # 5 rounds of 5 s per block
     python bench/serve_nginx.py --quick    # 1 round of 1 s: a smoke run
@@ -11,7 +27,7 @@ the same-run ratios. Needs nginx and wrk (Debian: apt-get install nginx wrk).
 
 from __future__ import annotations
 
-import argparse
+import gzip
 import os
 import random
 import re
@@ -25,6 +41,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import benchlib
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -33,11 +51,25 @@ from django.conf import settings  # noqa: E402
 if not settings.configured:
     settings.configure()
 
-from django_static_url_helper import nginx  # noqa: E402
+from django_static_url_helper import nginx, nginx_values  # noqa: E402
 from tests import servers  # noqa: E402
 
 VERSION = "3fa9c1e2b7d4"
 IMMUTABLE = "public, max-age=31536000, immutable"
+FULL_ROUNDS = 5
+TARGET = 1.03
+BROWSER = {
+    "Accept": "text/css,*/*;q=0.1",
+    "Accept-Encoding": "gzip, deflate, br",
+    "Accept-Language": "en-GB,en;q=0.9",
+    "User-Agent": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36"
+    ),
+}
+GENERATED, PLAIN = "generated block", "plain alias"
+GENERATED_GZ, PLAIN_GZ = "generated block, .gz", "plain alias, gzip_static on"
+PAIRS = {GENERATED: PLAIN, GENERATED_GZ: PLAIN_GZ}
 
 
 class Round(NamedTuple):
@@ -45,9 +77,18 @@ class Round(NamedTuple):
     cpu_us_per_request: float
 
 
+class Target(NamedTuple):
+    port: int
+    path: str
+    cache_control: str | None
+    body: bytes
+    gz: bytes | None
+    """What a client that takes gzip gets, with ``Content-Encoding: gzip``; None: the body."""
+
+
 def css(size: int = 10 * 1024) -> bytes:
     rng = random.Random(4)
-    rules = []
+    rules: list[str] = []
     while sum(map(len, rules)) < size:
         rules.append(f".c{len(rules)} {{ color: #{rng.randrange(1 << 24):06x}; }}\n")
     return "".join(rules).encode()[:size]
@@ -67,10 +108,11 @@ def worker_cpu_seconds(master_pid: int) -> float:
     return total / tick
 
 
-def wrk(url: str, seconds: float, connections: int) -> int:
-    """Run wrk against ``url``; return the number of completed requests."""
+def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> int:
+    """Run wrk against ``url`` with ``headers``; return the number of completed requests."""
+    sent = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     result = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *sent, url],
         capture_output=True,
         text=True,
         check=True,
@@ -82,68 +124,114 @@ def wrk(url: str, seconds: float, connections: int) -> int:
     return int(match.group(1))
 
 
-def measure(url: str, seconds: float, connections: int, master_pid: int) -> Round:
+def measure(
+    url: str, seconds: float, connections: int, master_pid: int, headers: dict[str, str]
+) -> Round:
     cpu = worker_cpu_seconds(master_pid)
-    requests = wrk(url, seconds, connections)
+    requests = wrk(url, seconds, connections, headers)
     cpu = worker_cpu_seconds(master_pid) - cpu
     return Round(requests / seconds, cpu / requests * 1e6)
 
 
-def check(port: int, path: str, body: bytes, cache_control: str | None) -> None:
-    response = servers.request(port, path)
-    if (response.status, response.body) != (200, body):
-        raise RuntimeError(f"{path} on port {port} returned {response.status}, not the file")
-    if response.header("Cache-Control") != cache_control:
+def check(name: str, target: Target, headers: dict[str, str]) -> None:
+    """The block answers the file, with its Cache-Control, in the encoding a browser should get."""
+    response = servers.request(target.port, target.path, headers=headers)
+    encoding = response.header("Content-Encoding")
+    takes_gzip = "gzip" in headers.get("Accept-Encoding", "")
+    expected, body = ("gzip", target.gz) if takes_gzip and target.gz else (None, target.body)
+    if (response.status, response.body, encoding) != (200, body, expected):
         raise RuntimeError(
-            f"{path} on port {port}: Cache-Control {response.header('Cache-Control')}"
+            f"{name}: {target.path} returned {response.status}, Content-Encoding {encoding}, "
+            f"{len(response.body)} bytes; expected 200, {expected}, {len(body)} bytes"
+        )
+    if response.header("Cache-Control") != target.cache_control:
+        raise RuntimeError(
+            f"{name}: {target.path}: Cache-Control {response.header('Cache-Control')}"
         )
 
 
+def static_root(folder: Path, body: bytes, precompressed: bool) -> Path:
+    (folder / "css").mkdir(parents=True)
+    (folder / "css" / "site.css").write_bytes(body)
+    if precompressed:
+        (folder / "css" / "site.css.gz").write_bytes(gzip.compress(body, 9, mtime=0))
+    return folder
+
+
+def generated_block(root: Path, port: int) -> str:
+    """The server of the block the renderer makes for ``root``: gzip_static as it decides."""
+    precompressed = nginx_values.checked_root(str(root))
+    block = nginx.render(
+        nginx.Block(base="/static/", root=str(root), current=VERSION, gzip_static=precompressed)
+    )
+    if ("gzip_static on;" in block) != precompressed:
+        raise RuntimeError(f"the block for {root} does not match its .gz files")
+    return f"server {{\n    listen 127.0.0.1:{port};\n{textwrap.indent(block, '    ')}}}\n"
+
+
+def plain_block(root: Path, port: int, gzip_static: bool) -> str:
+    extra = " gzip_static on;" if gzip_static else ""
+    return (
+        f"server {{\n    listen 127.0.0.1:{port};\n"
+        f"    location /static/ {{ alias {root}/;{extra} }}\n}}\n"
+    )
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 round of 1 s: a smoke run")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = benchlib.parser(__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="per block and round")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--no-browser-headers",
+        action="store_true",
+        help="send wrk's bare request (no Accept-Encoding), as runs before issue 13 did",
+    )
     args = parser.parse_args()
-    if args.quick:
-        args.rounds, args.seconds = 1, 1
+    options = benchlib.options(args, parser, FULL_ROUNDS)
+    seconds = 1 if options.quick else args.seconds
+    headers = {} if args.no_browser_headers else BROWSER
     binary = servers.nginx_binary()
     if binary is None or shutil.which("wrk") is None:
         print("This benchmark needs nginx and wrk: apt-get install nginx wrk", file=sys.stderr)
         return 2
+    benchlib.header("Figure 6", options, "the generated nginx block vs a plain alias")
 
     with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
-        static_root = Path(tmp) / "static-root"
-        (static_root / "css").mkdir(parents=True)
         body = css()
-        (static_root / "css" / "site.css").write_bytes(body)
-        block = nginx.render(nginx.Block(base="/static/", root=str(static_root), current=VERSION))
-        generated, plain = servers.free_port(), servers.free_port()
+        plain_root = static_root(Path(tmp) / "static-root", body, precompressed=False)
+        gz_root = static_root(Path(tmp) / "static-root-gz", body, precompressed=True)
+        gz = (gz_root / "css" / "site.css.gz").read_bytes()
+        ports = {name: servers.free_port() for name in (GENERATED, PLAIN, GENERATED_GZ, PLAIN_GZ)}
         http = textwrap.indent(
-            f"server {{\n    listen 127.0.0.1:{generated};\n"
-            f"{textwrap.indent(block, '    ')}}}\n"
-            f"server {{\n    listen 127.0.0.1:{plain};\n"
-            f"    location /static/ {{ alias {static_root}/; }}\n}}\n",
+            generated_block(plain_root, ports[GENERATED])
+            + plain_block(plain_root, ports[PLAIN], gzip_static=False)
+            + generated_block(gz_root, ports[GENERATED_GZ])
+            + plain_block(gz_root, ports[PLAIN_GZ], gzip_static=True),
             "    ",
         )
+        versioned, unversioned = f"/static/{VERSION}/css/site.css", "/static/css/site.css"
+        targets = {
+            GENERATED: Target(ports[GENERATED], versioned, IMMUTABLE, body, None),
+            PLAIN: Target(ports[PLAIN], unversioned, None, body, None),
+            GENERATED_GZ: Target(ports[GENERATED_GZ], versioned, IMMUTABLE, body, gz),
+            PLAIN_GZ: Target(ports[PLAIN_GZ], unversioned, None, body, gz),
+        }
         prefix = Path(tmp) / "nginx"
-        with servers.running_nginx(binary, prefix, http, generated):
+        with servers.running_nginx(binary, prefix, http, ports[GENERATED]):
             master = nginx_master(prefix / "nginx.pid")
-            urls = {
-                "generated block": (generated, f"/static/{VERSION}/css/site.css", IMMUTABLE),
-                "plain alias": (plain, "/static/css/site.css", None),
-            }
-            for port, path, cache_control in urls.values():
-                check(port, path, body, cache_control)
-            rounds: dict[str, list[Round]] = {name: [] for name in urls}
-            order = list(urls)
-            for number in range(args.rounds):
-                for name in order if number % 2 == 0 else order[::-1]:
-                    port, path, _ = urls[name]
-                    url = f"http://127.0.0.1:{port}{path}"
-                    rounds[name].append(measure(url, args.seconds, args.connections, master))
-    report(rounds, args, len(body))
+            for name, target in targets.items():
+                check(name, target, BROWSER)
+                check(name, target, {})
+            rounds: dict[str, list[Round]] = {name: [] for name in targets}
+            order = list(targets)
+            for number in range(options.rounds):
+                shift = number % len(order)
+                for name in order[shift:] + order[:shift]:
+                    target = targets[name]
+                    url = f"http://127.0.0.1:{target.port}{target.path}"
+                    found = measure(url, seconds, args.connections, master, headers)
+                    rounds[name].append(found)
+    report(options, rounds, args.connections, seconds, len(body), len(gz), headers)
     return 0
 
 
@@ -159,29 +247,68 @@ def nginx_master(pid_file: Path, timeout: float = 10) -> int:
         time.sleep(0.02)
 
 
-def report(rounds: dict[str, list[Round]], args: argparse.Namespace, size: int) -> None:
+def report(
+    options: benchlib.Options,
+    rounds: dict[str, list[Round]],
+    connections: int,
+    seconds: int,
+    size: int,
+    gz_size: int,
+    headers: dict[str, str],
+) -> None:
+    sent = "browser headers" if headers else "no headers"
     print(
-        f"nginx, 1 worker; wrk -t1 -c{args.connections}; {args.rounds} rounds of "
-        f"{args.seconds:g} s per block, alternating; one {size} byte CSS file\n"
+        f"nginx, 1 worker; wrk -t1 -c{connections}, {sent}; {options.rounds} round(s) of "
+        f"{seconds:g} s per block, rotating; one {size} byte CSS file ({gz_size} bytes as .gz)"
+        + (
+            f"\nrequest headers: {'; '.join(f'{k}: {v}' for k, v in headers.items())}"
+            if headers
+            else ""
+        )
     )
-    print(f"{'block':<18}{'median req/s':>14}{'min':>10}{'max':>10}{'CPU us/req':>12}")
-    medians = {}
+    print()
+    rows = []
     for name, results in rounds.items():
         rps = [result.requests_per_s for result in results]
-        cpu = statistics.median(result.cpu_us_per_request for result in results)
-        medians[name] = (statistics.median(rps), cpu)
-        print(
-            f"{name:<18}{medians[name][0]:>14,.0f}{min(rps):>10,.0f}{max(rps):>10,.0f}{cpu:>12.1f}"
+        cpu = [result.cpu_us_per_request for result in results]
+        rows.append(
+            [
+                name,
+                f"{statistics.median(rps):,.0f}",
+                f"{min(rps):,.0f}-{max(rps):,.0f}",
+                f"{statistics.median(cpu):.1f}",
+                f"{min(cpu):.1f}-{max(cpu):.1f}",
+            ]
         )
-    gen, plain = rounds["generated block"], rounds["plain alias"]
-    per_round = statistics.median(
-        a.requests_per_s / b.requests_per_s for a, b in zip(gen, plain, strict=True)
+    print(
+        benchlib.table(
+            "per block", ["block", "median req/s", "rounds", "CPU us/req", "rounds"], rows
+        )
     )
-    ratio = medians["generated block"][0] / medians["plain alias"][0]
-    cpu_ratio = medians["plain alias"][1] / medians["generated block"][1]
-    print(f"\nratio generated/plain, medians of req/s:        {ratio:.3f}")
-    print(f"ratio generated/plain, median of round ratios:  {per_round:.3f}")
-    print(f"ratio generated/plain, by worker CPU/request:   {cpu_ratio:.3f}")
+    lines = []
+    for generated, plain in PAIRS.items():
+        gen, base = rounds[generated], rounds[plain]
+        rps = [a.requests_per_s / b.requests_per_s for a, b in zip(gen, base, strict=True)]
+        cpu = [
+            a.cpu_us_per_request / b.cpu_us_per_request if b.cpu_us_per_request else float("inf")
+            for a, b in zip(gen, base, strict=True)
+        ]
+        ratio = statistics.median(r.requests_per_s for r in gen) / statistics.median(
+            r.requests_per_s for r in base
+        )
+        print(f"{generated} / {plain}:")
+        print(f"  ratio generated/plain, medians of req/s:        {ratio:.3f}")
+        print(f"  ratio generated/plain, per-round req/s:         {benchlib.median_spread(rps, 3)}")
+        print(f"  ratio generated/plain, worker CPU per request:  {benchlib.median_spread(cpu, 3)}")
+        cpu_ratio = statistics.median(cpu)
+        text = (
+            f"{generated}: worker CPU per request at most {TARGET}x that of the {plain} "
+            f"({cpu_ratio:.3f}x, {sent})"
+        )
+        lines.append(benchlib.target(options, text, cpu_ratio <= TARGET))
+    print()
+    print("\n".join(lines))
+    benchlib.footer()
 
 
 if __name__ == "__main__":

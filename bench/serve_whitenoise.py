@@ -73,6 +73,8 @@ Load = Callable[[int, str, int, int], int]
 
 
 def load_average() -> str:
+    # As benchlib.load_average; not imported from it, since the tests import
+    # this module as bench.serve_whitenoise, where benchlib is not on the path.
     try:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
     except OSError:
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 if c is not None:
                     cpu[name].append(c)
     report = table(rps, cpu, client, rounds, seconds)
+    print(f"load average at end: {load_average()}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -271,6 +274,10 @@ def table(
     )
     print(f"ours/plain requests/s, ratio of the medians:           {ratio_of_medians:.3f}")
     print("per-round ratios: " + " ".join(f"{r:.3f}" for r in ratios))
+    print(
+        f"ours/plain requests/s, median (range): {statistics.median(ratios):.3f}x "
+        f"({min(ratios):.3f}-{max(ratios):.3f})"
+    )
     cpu_ratio = None
     if cpu[PLAIN] and cpu[OURS]:
         cpu_ratio = statistics.median(cpu[PLAIN]) / statistics.median(cpu[OURS])

@@ -124,6 +124,44 @@ def _write(path: Path, data: bytes) -> int:
     return len(data)
 
 
+SMALL_EXTENSIONS = ("css", "js", "png", "svg", "woff2")
+SMALL_PER_FOLDER = 1000
+
+
+def small_names(count: int) -> list[str]:
+    """``count`` distinct names shaped like a site's (folders, extensions), in a fixed order."""
+    return [
+        f"app{i % 50:02d}/d{i // SMALL_PER_FOLDER:03d}/asset{i:06d}."
+        f"{SMALL_EXTENSIONS[i % len(SMALL_EXTENSIONS)]}"
+        for i in range(count)
+    ]
+
+
+def generate_small(root: str | os.PathLike[str], count: int) -> list[str]:
+    """Write ``count`` files of a few bytes below ``root``; return their names.
+
+    For figures that scale with the number of names, not their bytes: each
+    file holds its own name (under 40 bytes), so 100,000 of them take one page
+    each on a tmpfs (about 400 MB) and a few seconds to write. Plain ``os``
+    calls, one open and one write per file, no Path objects.
+    """
+    base = os.fspath(root)
+    names = small_names(count)
+    made: set[str] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for name in names:
+        folder = name.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
+            made.add(folder)
+        descriptor = os.open(os.path.join(base, name), flags, 0o644)
+        try:
+            os.write(descriptor, name.encode())
+        finally:
+            os.close(descriptor)
+    return names
+
+
 def describe(tree: Tree) -> str:
     return (
         f"{len(tree.names):,} files, {tree.total_bytes / 1e6:.1f} MB "

@@ -67,6 +67,10 @@ def test_quick_run_prints_every_figure_table() -> None:
         assert f"# {figure}: " in out
     for row in (
         "ours: VersionedStaticFilesStorage, versioned STATIC_URL",
+        "1 name, ours",
+        "300 names, plain",
+        "300 names, Manifest",
+        "hash_tree, 1 thread",
         "plain collectstatic (Django's command)",
         "ours: collectstatic (collect + stamp)",
         "ours: collectstatic, release directories",
@@ -78,9 +82,21 @@ def test_quick_run_prints_every_figure_table() -> None:
     # The deploy step is measured on every file system it was given (one or two here).
     deploy_tables = len(re.findall(r": 40 files, .* into an empty STATIC_ROOT$", out, re.M))
     assert deploy_tables in (1, 2)
+    # Both whitenoise rows, with and without Brotli, and what whitenoise detected in each.
+    assert (
+        "whitenoise CompressedManifest, gzip only: whitenoise.compress.brotli_installed = False"
+        in out
+    )
+    assert re.search(
+        r"^collectstatic, whitenoise CompressedManifest, gzip \+ Brotli\s+\d", out, re.M
+    )
     targets = re.findall(r"^target: .*$", out, re.MULTILINE)
-    assert len(targets) == 4 + 3 * deploy_tables
+    # render: url() and {% static %} at each of 3 quick sizes; stamp: 2 and 1 thread; boot: 1.
+    assert len(targets) == 2 * 3 + 2 + 1 + 3 * deploy_tables
     assert all(line.endswith(": not judged on a quick run") for line in targets)
+    # Every figure prints the load average at its start and end.
+    assert len(re.findall(r"^load average at start: ", out, re.MULTILINE)) == 4
+    assert len(re.findall(r"^load average at end: ", out, re.MULTILINE)) == 4
     assert "FAILED" not in out
 
 
@@ -100,6 +116,7 @@ def test_run_lists_every_benchmark() -> None:
         "boot",
         *serving,
         "recollect",
+        "kept",
         "follow",
         "switch",
     ]
