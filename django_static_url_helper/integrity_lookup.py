@@ -64,7 +64,7 @@ class _Values:
         stored = self.stored_name(segment, name)
         found = recorded.values.get(stored)
         if found is None:
-            what = f"release {segment}" if self.release else f"version {segment}"
+            what = f"release {segment}" if self.release else "the collected files"
             raise IntegrityMissing(
                 f"No integrity value for {name!r}"
                 f"{f' (stored as {stored!r})' if stored != name else ''} in {what}: "
@@ -87,7 +87,7 @@ class _Values:
                 return integrity_record.Recorded(
                     None, "", "STATIC_ROOT is not set, so no collect recorded values."
                 )
-            found = integrity_record.read_flat(path, segment)
+            found = integrity_record.read_flat(path)
         if found.values is not None:  # a missing record may be written any moment
             with self.lock:
                 self.versions[segment] = found

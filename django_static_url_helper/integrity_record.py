@@ -5,8 +5,8 @@ marker ``<root>/<segment>.release.json``, so they are published with the
 release and every kept version keeps its own. Without release directories
 they are one small file, written after the collect: ``<stamp>.integrity.json``
 beside the stamp (``get_static_url_stamp``), else ``.static-integrity.json``
-in ``STATIC_ROOT``. It names the version it was collected for, so a server
-rendering another version never uses it.
+in ``STATIC_ROOT``. It describes the files the folder holds, which are served
+under whatever version a URL names.
 """
 
 from __future__ import annotations
@@ -53,7 +53,12 @@ class Recorded:
         self.problem = problem
 
 
-def read_flat(path: str, segment: str | None) -> Recorded:
+def read_flat(path: str) -> Recorded:
+    """The values of the files in STATIC_ROOT now, whatever version STATIC_URL names.
+
+    Files collected into one folder replace the ones before them, and are served
+    under any version; the record's ``version`` only says which collect wrote it.
+    """
     try:
         body = release_folders.read_small(path, "the integrity record", _FIX, _LIMIT)
     except FileNotFoundError:
@@ -67,13 +72,6 @@ def read_flat(path: str, segment: str | None) -> Recorded:
     values = integrity.valid(data.get("integrity")) if isinstance(data, dict) else None
     if values is None:
         return Recorded(None, path, f"{path} is not an integrity record.")
-    if data.get("version") != segment:
-        return Recorded(
-            None,
-            path,
-            f"{path} holds the values of version {data.get('version')}, not of "
-            f"{segment}, the version STATIC_URL carries.",
-        )
     return Recorded(values, path)
 
 

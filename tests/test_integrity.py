@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template import Context, Template
+from django.test import Client
 
 from django_static_url_helper import (
     integrity,
     integrity_checks,
+    nginx,
     release_tree,
     releases,
     url_helper,
@@ -241,14 +243,13 @@ def test_a_flat_collect_without_a_stamp_writes_its_values_in_static_root(
     assert render('{% static_integrity "css/site.css" %}') == openssl_sri(css)
 
 
-def test_a_flat_record_of_another_version_is_never_used(settings: Settings, tmp_path: Path) -> None:
+def test_a_flat_record_names_the_collect_that_wrote_it(settings: Settings, tmp_path: Path) -> None:
     settings.DEBUG = False
     settings.STATIC_ROOT = tmp_path / "collected"
     settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
     collect("-v0")
-    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r2")
-    with pytest.raises(IntegrityMissing, match="holds the values of version"):
-        render('{% static_integrity "css/site.css" %}')
+    record = json.loads((tmp_path / "collected" / ROOT_RECORD).read_text())
+    assert record["version"] == str(settings.STATIC_URL).split("/")[2]
 
 
 def test_without_a_collect_production_refuses_to_render_a_tag(
@@ -326,3 +327,38 @@ def test_w012_a_cdn_base_with_whitenoise_sending_no_cors_header(settings: Settin
     assert [message.id for message in found] == ["django_static_url_helper.W012"]
     settings.STATIC_URL = url_helper.get_static_url_fixed("/static/", "3fa9c1e2b7d4")
     assert integrity_checks.check_cross_origin() == []
+
+
+# --- Cross-origin: the CORS header the files need. ---
+
+
+def test_the_nginx_block_allows_every_origin_only_for_a_cdn_base(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
+    collect("-v0")
+    same_origin = nginx.render(nginx.block_from_settings())
+    assert "Access-Control-Allow-Origin" not in same_origin
+    settings.STATIC_URL = url_helper.get_static_url_release("https://cdn.example.com/static/", "r1")
+    block = nginx.render(nginx.block_from_settings(origin=True))
+    # The unversioned location, the current version's and the mismatch one.
+    assert block.count('add_header Access-Control-Allow-Origin "*";') == 3
+
+
+def test_the_middleware_sends_cors_on_the_files_of_a_cdn_base(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_URL = url_helper.get_static_url_fixed(
+        "https://cdn.example.com/s/", "3fa9c1e2b7d4"
+    )
+    settings.MIDDLEWARE = ["django_static_url_helper.middleware.VersionedWhiteNoiseMiddleware"]
+    settings.ROOT_URLCONF = "tests.urls_whitenoise"
+    collect("-v0")
+    for path in ("/s/3fa9c1e2b7d4/css/site.css", "/s/0123456789ab/css/site.css"):
+        response = Client().get(path)
+        response.close()  # the file whitenoise opened
+        assert response.status_code == 200, path
+        assert response["Access-Control-Allow-Origin"] == "*", path
