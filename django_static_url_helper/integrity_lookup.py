@@ -17,6 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import HashedFilesMixin, staticfiles_storage
+from django.core.signals import setting_changed
+from django.utils.functional import empty
 
 from . import integrity_dev, integrity_record, releases
 from .conf import conf
@@ -28,20 +30,47 @@ _KEPT_VERSIONS = 8
 _COLLECT = "Run 'python manage.py collectstatic' with these settings"
 
 
+_current: _Values | None = None
+"""The staticfiles storage's values: kept here, since each read through the lazy
+storage and settings costs a call. Settings that change them drop it."""
+_RESET = frozenset({"DEBUG", "STORAGES", "STATIC_URL", "STATIC_ROOT"})
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    global _current
+    if setting in _RESET:
+        _current = None
+
+
+setting_changed.connect(_settings_changed)
+
+
 def integrity_of(name: str) -> str:
     """``sha384-<base64>`` of the file ``{% static name %}`` points to."""
-    if settings.DEBUG:
-        return integrity_dev.value(name)
-    storage: Any = staticfiles_storage
-    state: _Values | None = getattr(storage, "_static_integrity", None)
+    state = _current
     if state is None:
-        state = _Values(storage)
-        storage._static_integrity = state
-    segment = storage.live_segment() if state.release else conf.static_url.segment
+        state = _start()
+    if state.debug:
+        return integrity_dev.value(name)
+    if not state.release:
+        # One folder: its files whatever the version; a new STATIC_URL is a new storage.
+        found = state.memo.get((None, name))
+        return found if found is not None else state.look_up(None, name)
+    segment = state.storage.live_segment()
     found = state.memo.get((segment, name))
-    if found is None:
-        found = state.look_up(segment, name)
-    return found
+    return found if found is not None else state.look_up(segment, name)
+
+
+def _start() -> _Values:
+    global _current
+    lazy: Any = staticfiles_storage
+    if lazy._wrapped is empty:
+        lazy._setup()
+    storage = lazy._wrapped
+    state: _Values = storage.__dict__.setdefault("_static_integrity", _Values(storage))
+    state.debug = bool(settings.DEBUG)
+    _current = state
+    return state
 
 
 class _Values:
@@ -49,6 +78,7 @@ class _Values:
 
     def __init__(self, storage: Any) -> None:
         self.storage = storage
+        self.debug = False
         self.release = isinstance(storage, releases.ReleaseStorageMixin)
         self.hashed = isinstance(storage, HashedFilesMixin)
         self.memo: dict[tuple[str | None, str], str] = {}
