@@ -9,7 +9,7 @@ class StaticUrlHelperConfig(AppConfig):
     verbose_name = "django-static-url"
 
     def ready(self) -> None:
-        from . import app_order_checks, middleware_checks, publication_checks
+        from . import app_order_checks, integrity_checks, middleware_checks, publication_checks
         from . import checks as package_checks
 
         checks.register(package_checks.check_static_url)
@@ -24,3 +24,5 @@ class StaticUrlHelperConfig(AppConfig):
         checks.register(publication_checks.check_published, checks.Tags.staticfiles, deploy=True)
         checks.register(publication_checks.check_follow)
         checks.register(package_checks.check_policy_settings)
+        checks.register(integrity_checks.check_release_integrity)
+        checks.register(integrity_checks.check_cross_origin)

@@ -78,30 +78,39 @@ def hash_tree(
     )
 
 
-def hash_files(files: Iterable[tuple[str, str]], *, workers: int | None = None) -> str:
+def hash_files(
+    files: Iterable[tuple[str, str]],
+    *,
+    workers: int | None = None,
+    sha384: dict[str, bytes] | None = None,
+) -> str:
     """Digest of ``(name, path)`` pairs: ``name`` relative with '/', ``path`` where to read it.
 
     ``hash_tree(root)`` is this over the files below ``root``, so a tree can be
     hashed before it is collected, from the files the finders list. ``workers``
     threads read and hash files (default: one per CPU); the digest never
-    depends on it.
+    depends on it. With ``sha384``, each file's SHA-384 is put there by name,
+    from the same read (the integrity values of the collect).
     """
     pairs = sorted(files)
     paths = [path for _rel, path in pairs]
     batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
     count = min(default_workers() if workers is None else max(1, workers), len(batches))
+    digest_batch = _digest_batch if sha384 is None else _digest_batch_384
     if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
-        digests = _digest_batch(paths)
+        digests = digest_batch(paths)
     else:
         # Imported here: settings.py imports this module at every boot, and never hashes.
         from concurrent.futures import ThreadPoolExecutor
 
         # hashlib and file reads release the GIL, so threads overlap on several CPUs.
         with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
-            digests = [digest for batch in pool.map(_digest_batch, batches) for digest in batch]
+            digests = [digest for batch in pool.map(digest_batch, batches) for digest in batch]
     total = hashlib.sha256()
     for (rel, _path), digest in zip(pairs, digests, strict=True):
         total.update(rel.encode("utf-8", "surrogateescape") + b"\x00")
+        if sha384 is not None:
+            digest, sha384[rel] = digest[:32], digest[32:]
         total.update(digest)
     return total.hexdigest()
 
@@ -127,6 +136,22 @@ def _digest_batch(paths: list[str]) -> list[bytes]:
         finally:
             os.close(fd)
         digests.append(file_hash.digest())
+    return digests
+
+
+def _digest_batch_384(paths: list[str]) -> list[bytes]:
+    """``_digest_batch``, each SHA-256 followed by the SHA-384 of the same bytes."""
+    digests = []
+    for path in paths:
+        file_hash, integrity = hashlib.sha256(), hashlib.sha384()
+        fd = os.open(path, os.O_RDONLY | _O_BINARY)
+        try:
+            while chunk := os.read(fd, _CHUNK):
+                file_hash.update(chunk)
+                integrity.update(chunk)
+        finally:
+            os.close(fd)
+        digests.append(file_hash.digest() + integrity.digest())
     return digests
 
 

@@ -27,14 +27,17 @@ Digest = Callable[[], str]
 
 
 @contextlib.contextmanager
-def hashing(found: list[tuple[str, str]]) -> Iterator[Digest]:
+def hashing(
+    found: list[tuple[str, str]], sha384: dict[str, bytes] | None = None
+) -> Iterator[Digest]:
     """Hash the files to collect in the background, while they are copied.
 
     Hashing re-reads every byte; overlapping it with the copy hides most of
-    its cost. The block gets a function that waits for the digest.
+    its cost. The block gets a function that waits for the digest; once it
+    returned, ``sha384`` holds each source file's SHA-384, from the same read.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="static-digest") as pool:
-        future = pool.submit(content_hash.hash_files, found)
+        future = pool.submit(content_hash.hash_files, found, sha384=sha384)
         yield future.result
 
 

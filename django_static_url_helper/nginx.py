@@ -65,6 +65,8 @@ class Block:
     """Release directories: the kept versions, each served from ``root/<version>/``."""
     gzip_static: bool = True
     """Send ``file.gz`` to clients that take gzip: only worth it where such files exist."""
+    allow_origin: bool = False
+    """Send ``Access-Control-Allow-Origin: *``: STATIC_URL is on another origin (a CDN)."""
 
 
 def render(block: Block) -> str:
@@ -94,6 +96,7 @@ def render(block: Block) -> str:
         ),
         "versions": versions,
         "gzip_static": block.gzip_static,
+        "allow_origin": block.allow_origin is True,
         "releases": block.releases is not None,
         "mismatch": mismatch,
         "mismatch_prefix": base + MISMATCH_FOLDER,
@@ -194,6 +197,8 @@ def block_from_settings(
     precompressed = nginx_values.checked_root(root)
     return Block(
         gzip_static=precompressed,
+        # Pages on another origin fetch the files with CORS (integrity checks).
+        allow_origin=bool(parts.netloc),
         releases=None if kept is None else tuple(sorted(kept.complete_versions())),
         base=parts.path,
         root=root,

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
@@ -81,8 +82,16 @@ def read_marker(storage: ReleaseStorageMixin, segment: str) -> dict[str, Any] | 
     return data
 
 
+Values = Callable[[dict[str, int]], dict[str, str]]
+"""The integrity values of the collected files (name to size), by name."""
+
+
 def write_marker(
-    storage: ReleaseStorageMixin, segment: str, digest: str, sources: dict[str, int]
+    storage: ReleaseStorageMixin,
+    segment: str,
+    digest: str,
+    sources: dict[str, int],
+    integrity: Values | None = None,
 ) -> dict[str, Any]:
     collected = storage.release_files(segment)
     gone = sorted(sources.keys() - collected.keys())
@@ -92,19 +101,27 @@ def write_marker(
             f"e.g. {gone[0]}: another process deleted them. The release is not marked "
             f"complete and nothing was published; run collectstatic again."
         )
-    data = {
+    files = {name: info.size for name, info in sorted(collected.items())}
+    data: dict[str, Any] = {
         "format": _MARKER_FORMAT,
         "version": segment,
         "completed": time.time(),
         "digest": digest,
         "sources": sources,
-        "files": {name: info.size for name, info in sorted(collected.items())},
+        "files": files,
     }
+    if integrity is not None:
+        data["integrity"] = integrity(files)
+    save_marker(storage, segment, data)
+    return data
+
+
+def save_marker(storage: Storage, segment: str, data: dict[str, Any]) -> None:
+    """Write the marker ``data`` of ``segment`` (replacing any)."""
     body = json.dumps(data, indent=1, sort_keys=True).encode()
     with scope(""):
         delete_marker(storage, segment)
         storage.save(marker_name(segment), ContentFile(body))
-    return data
 
 
 def delete_marker(storage: Storage, segment: str) -> None:

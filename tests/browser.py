@@ -38,8 +38,11 @@ def _binaries() -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def chrome() -> Iterator[WebDriver]:
-    """A fresh browser with an empty profile (so an empty HTTP cache)."""
+def chrome(*extra: str) -> Iterator[WebDriver]:
+    """A fresh browser with an empty profile (so an empty HTTP cache).
+
+    ``extra``: more Chromium arguments. The console is kept for ``get_log("browser")``.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -60,8 +63,10 @@ def chrome() -> Iterator[WebDriver]:
             "--disable-sync",
             "--window-size=1100,700",
             f"--user-data-dir={profile}",
+            *extra,
         ):
             options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
         try:
             yield driver

@@ -35,7 +35,9 @@ TEMPLATES = [
 ]
 DATABASES: dict[str, dict[str, str]] = {}
 
-STATIC_ROOT_URL = "/static/"
+# An absolute base ("http://localhost:8000/static/") puts the files on another
+# origin, as a CDN would: the integrity page then loads them with CORS.
+STATIC_ROOT_URL = os.environ.get("DEMO_STATIC_BASE", "/static/")
 STATICFILES_DIRS = [Path(os.environ.get("DEMO_STATICFILES_DIR", BASE_DIR / "demo" / "static"))]
 STATIC_ROOT = Path(os.environ.get("DEMO_STATIC_ROOT", BASE_DIR / "static-root"))
 # By default the version is a hash of the collected files, whose stamp

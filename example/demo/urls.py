@@ -5,7 +5,10 @@ from django_static_url_helper.django_url_helper import staticfiles_dynamicurlpat
 
 from . import views
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("integrity/", views.integrity, name="integrity"),
+]
 
 if settings.DEBUG:
     urlpatterns += staticfiles_dynamicurlpatterns(settings.STATIC_ROOT_URL)

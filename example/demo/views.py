@@ -22,3 +22,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "assets": [(name, static(name)) for name in ASSETS],
         },
     )
+
+
+def integrity(request: HttpRequest) -> HttpResponse:
+    """The same stylesheet and script, with Subresource Integrity from the deploy."""
+    return render(request, "integrity.html")

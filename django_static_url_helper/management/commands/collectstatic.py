@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
@@ -22,7 +23,7 @@ from django.contrib.staticfiles.management.commands.collectstatic import (
 from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 
-from ... import content_hash, release_tree, releases, version
+from ... import content_hash, integrity, integrity_record, release_tree, releases, version
 from ...conf import conf
 from ...deploy_plan import (
     DEFAULT_LOCK_WAIT,
@@ -41,6 +42,8 @@ from ...releases import CollectBusy
 
 class Command(StaticCollect):
     releasing = False
+    sha384: dict[str, bytes]
+    """Each source file's SHA-384, filled by the background hashing (the integrity values)."""
     lock: HeldLock = HeldLock(None)
     """The collect lock while held; a dry run holds none and this one stands in."""
 
@@ -67,7 +70,8 @@ class Command(StaticCollect):
         self.set_options(**options)
         found = self.found_files()
         sources = {name: os.path.getsize(path) for name, path in found}
-        with hashing(found) as digest:
+        self.sha384 = {}
+        with hashing(found, self.sha384) as digest:
             return self.collect_release_locked(plan(digest), digest, sources, options)
 
     def collect_release_locked(
@@ -106,14 +110,25 @@ class Command(StaticCollect):
         return say
 
     def collect_flat(self, options: dict[str, Any]) -> str | None:
-        """Django's collectstatic, then the stamp of what it collected (stamp source)."""
+        """Django's collectstatic, then its integrity values and the stamp (stamp source)."""
         source = conf.source
-        if source is None or source.kind != "stamp" or source.path is None or options["dry_run"]:
+        stamp = source is not None and source.kind == "stamp" and source.path is not None
+        record = None
+        if releases.is_local(self.storage):
+            record = integrity_record.flat_path(source, settings.STATIC_ROOT)
+        if options["dry_run"] or (record is None and not stamp):
             return super().handle(**options)
         self.set_options(**options)
-        with hashing(self.found_files()) as hashed:
+        found = self.found_files()
+        self.sha384 = {}
+        with hashing(found, self.sha384) as hashed:
             result = super().handle(**options)
             digest = hashed()
+        segment = version.content_segment(digest) if stamp else conf.static_url.segment
+        if record is not None:  # before the stamp: a server booting on it finds its values
+            self.write_flat_values(record, segment, found)
+        if not stamp or source is None:
+            return result
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
         published = (
             f"Published version {version.content_segment(digest)} (stamp {source.path}): "
@@ -138,6 +153,7 @@ class Command(StaticCollect):
                 )
             gone = release_tree.missing(storage, segment, marker)
             if not gone:
+                self.add_values(segment, marker)
                 self.publish(release, digest)
                 return self.summary(
                     f"Release {segment} is already collected from these {len(sources)} "
@@ -151,12 +167,50 @@ class Command(StaticCollect):
             return self.summary(f"{result}\nRelease {segment} would be collected.")
         digest = hashed()
         self.lock.check()  # a bucket lease may have been lost while we copied
-        release_tree.write_marker(storage, segment, digest, sources)
+        rewritten = set(self.post_processed_files)
+        release_tree.write_marker(
+            storage,
+            segment,
+            digest,
+            sources,
+            lambda files: integrity.collected(storage, files, sources, self.sha384, rewritten),
+        )
         self.publish(release, digest)
         return self.summary(
             f"{result}\nRelease {segment} is complete. "
             f"Published version {segment}{stamped(release)}."
         )
+
+    def add_values(self, segment: str, marker: dict[str, Any]) -> None:
+        """Give a release collected before integrity values were recorded its values.
+
+        How it was post-processed then is not known: every file is read back.
+        The marker keeps its completion time, so pruning sees the same age.
+        """
+        if self.dry_run or integrity.valid(marker.get("integrity")) is not None:
+            return
+        files = marker["files"]
+        with releases.scope(segment):
+            marker["integrity"] = integrity.collected(self.storage, files, {}, {}, files)
+        self.lock.check()
+        release_tree.save_marker(self.storage, segment, marker)
+        self.log(f"Recorded the integrity values of release {segment}.", 1)
+
+    def write_flat_values(
+        self, record: str, segment: str | None, found: list[tuple[str, str]]
+    ) -> None:
+        sources = {name: os.path.getsize(path) for name, path in found}
+        names = integrity.flat_names(self.storage, sources)
+        rewritten = set(self.post_processed_files)
+        values = integrity.collected(self.storage, names, sources, self.sha384, rewritten)
+        try:
+            integrity_record.write_flat(record, segment, values)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot write the integrity values to {record}: {error.strerror}. The files "
+                f"are collected; make that folder writable for this user, then run "
+                f"collectstatic again."
+            ) from None
 
     def found_files(self) -> list[tuple[str, str]]:
         """``(name, source path)`` of what ``collect()`` copies: the first found wins."""

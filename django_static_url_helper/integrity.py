@@ -1,0 +1,104 @@
+"""Subresource Integrity values of a collect: ``sha384-<base64>`` of each file as collected.
+
+The collect's background hashing (``deploy_plan.hashing``) already reads every
+source file for the version's digest; it hashes each with SHA-384 in the same
+read. A file the storage copied as it is gets its source's value. A file the
+storage wrote itself or changed (a manifest storage's hashed names, rewritten
+CSS, any post-processed file) is read back from the storage, so the value is
+always that of the bytes a browser gets. Compressed variants (whitenoise's
+``.gz`` and ``.br``) get no value of their own: they are served for the
+uncompressed file's URL, and browsers check the decoded bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Collection, Iterable, Mapping
+from typing import IO, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import Storage
+
+PREFIX = "sha384-"
+COMPRESSED_SUFFIXES = (".gz", ".br")
+_CHUNK = 1 << 18
+
+
+class IntegrityMissing(ImproperlyConfigured):
+    """A static name has no integrity value for the version being rendered."""
+
+
+def value(sha384: bytes) -> str:
+    """The ``integrity`` attribute of a file whose SHA-384 is ``sha384``."""
+    return PREFIX + base64.b64encode(sha384).decode("ascii")
+
+
+def of_stream(stream: IO[bytes]) -> str:
+    found = hashlib.sha384()
+    while chunk := stream.read(_CHUNK):
+        found.update(chunk)
+    return value(found.digest())
+
+
+def of_file(path: str | os.PathLike[str]) -> str:
+    with open(path, "rb") as stream:
+        return of_stream(stream)
+
+
+def of_stored(storage: Storage, name: str) -> str:
+    with storage.open(name, "rb") as stream:
+        return of_stream(stream)
+
+
+def is_variant(name: str, names: Collection[str]) -> bool:
+    """True for ``x.css.gz`` (or ``.br``) when ``x.css`` is collected too."""
+    return name.endswith(COMPRESSED_SUFFIXES) and name[:-3] in names
+
+
+def collected(
+    storage: Storage,
+    names: Mapping[str, int],
+    sources: Mapping[str, int],
+    sha384: Mapping[str, bytes],
+    rewritten: Collection[str] = (),
+) -> dict[str, str]:
+    """The value of every file in ``names`` (name to collected size), sorted by name.
+
+    ``sources`` is the size of each source file, ``sha384`` its SHA-384 (read
+    in the background), ``rewritten`` the names post-processing reported.
+    A source's value is taken only for a name the storage wrote with the
+    source's size and did not post-process; every other file is read back.
+    """
+    values: dict[str, str] = {}
+    for name in sorted(names):
+        if is_variant(name, names):
+            continue
+        digest = sha384.get(name)
+        if digest is not None and sources.get(name) == names[name] and name not in rewritten:
+            values[name] = value(digest)
+        else:
+            values[name] = of_stored(storage, name)
+    return values
+
+
+def flat_names(storage: Any, sources: Iterable[str]) -> dict[str, int]:
+    """What a collect into one folder wrote: the sources, and a manifest's hashed names."""
+    names = set(sources)
+    hashed = getattr(storage, "hashed_files", None)
+    if isinstance(hashed, Mapping):
+        names.update(name for name in hashed.values() if isinstance(name, str))
+    return {name: storage.size(name) for name in names if storage.exists(name)}
+
+
+def valid(values: object) -> dict[str, str] | None:
+    """``values`` when it is a recorded name-to-value mapping, else None."""
+    if not isinstance(values, dict):
+        return None
+    if not all(
+        isinstance(name, str) and isinstance(found, str) and found.startswith(PREFIX)
+        for name, found in values.items()
+    ):
+        return None
+    return values
