@@ -1,4 +1,4 @@
-"""Figure 10: what Subresource Integrity costs, at render and in the deploy's hashing.
+"""Figure 11: what Subresource Integrity costs, at render and in the deploy's hashing.
 
 At render: ``integrity_of(name)`` (what ``{% static_integrity %}`` calls)
 against the memoized ``url()`` of VersionedStaticFilesStorage, for the same
@@ -30,7 +30,7 @@ HASH_TARGET = 1.03
 
 def main() -> None:
     options = benchlib.parse(__doc__.splitlines()[0])
-    benchlib.header("Figure 10", options, "integrity values at render and in the deploy")
+    benchlib.header("Figure 11", options, "integrity values at render and in the deploy")
     repeat = 20 if options.quick else 200
     with benchlib.generated_tree(options) as synthetic, tempfile.TemporaryDirectory() as tmp:
         settings.configure(
