@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -87,23 +88,44 @@ def hash_files(files: Iterable[tuple[str, str]], *, workers: int | None = None) 
     depends on it.
     """
     pairs = sorted(files)
-    paths = [path for _rel, path in pairs]
-    batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
-    count = min(default_workers() if workers is None else max(1, workers), len(batches))
-    if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
-        digests = _digest_batch(paths)
-    else:
-        # Imported here: settings.py imports this module at every boot, and never hashes.
-        from concurrent.futures import ThreadPoolExecutor
+    read = read_files([path for _rel, path in pairs], workers=workers)
+    return combine((rel, found.digest) for (rel, _path), found in zip(pairs, read, strict=True))
 
-        # hashlib and file reads release the GIL, so threads overlap on several CPUs.
-        with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
-            digests = [digest for batch in pool.map(_digest_batch, batches) for digest in batch]
+
+def combine(digests: Iterable[tuple[str, bytes]]) -> str:
+    """The digest of a tree from ``(name, sha256 digest of its bytes)`` pairs, sorted by name.
+
+    The one definition of a tree's digest: a collect that reuses recorded
+    file hashes gets the same digest as one that reads every byte.
+    """
     total = hashlib.sha256()
-    for (rel, _path), digest in zip(pairs, digests, strict=True):
+    for rel, digest in digests:
         total.update(rel.encode("utf-8", "surrogateescape") + b"\x00")
         total.update(digest)
     return total.hexdigest()
+
+
+class FileRead(NamedTuple):
+    digest: bytes
+    """sha256 of the bytes read."""
+    size: int
+    """How many bytes were read."""
+    before: os.stat_result
+    """The open file's status before its first byte was read."""
+
+
+def read_files(paths: list[str], *, workers: int | None = None) -> list[FileRead]:
+    """Hash each file of ``paths``, in order, on ``workers`` threads (default: one per CPU)."""
+    batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
+    count = min(default_workers() if workers is None else max(1, workers), len(batches))
+    if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
+        return _read_batch(paths)
+    # Imported here: settings.py imports this module at every boot, and never hashes.
+    from concurrent.futures import ThreadPoolExecutor
+
+    # hashlib and file reads release the GIL, so threads overlap on several CPUs.
+    with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
+        return [found for batch in pool.map(_read_batch, batches) for found in batch]
 
 
 def default_workers() -> int:
@@ -115,19 +137,21 @@ def default_workers() -> int:
     return max(1, min(_MAX_WORKERS, cpus))
 
 
-def _digest_batch(paths: list[str]) -> list[bytes]:
-    digests = []
+def _read_batch(paths: list[str]) -> list[FileRead]:
+    found = []
     for path in paths:
         file_hash = hashlib.sha256()
         # os.read beats a file object's readinto here: far less Python per file.
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
         try:
+            before, size = os.fstat(fd), 0
             while chunk := os.read(fd, _CHUNK):
                 file_hash.update(chunk)
+                size += len(chunk)
         finally:
             os.close(fd)
-        digests.append(file_hash.digest())
-    return digests
+        found.append(FileRead(file_hash.digest(), size, before))
+    return found
 
 
 def write_stamp(stamp_path: str | os.PathLike[str], digest: str) -> None:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
@@ -82,7 +83,7 @@ def read_marker(storage: ReleaseStorageMixin, segment: str) -> dict[str, Any] | 
 
 
 def write_marker(
-    storage: ReleaseStorageMixin, segment: str, digest: str, sources: dict[str, int]
+    storage: ReleaseStorageMixin, segment: str, digest: str, sources: Mapping[str, object]
 ) -> dict[str, Any]:
     collected = storage.release_files(segment)
     gone = sorted(sources.keys() - collected.keys())

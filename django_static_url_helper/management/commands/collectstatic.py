@@ -15,24 +15,26 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
 )
 from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 
-from ... import content_hash, release_tree, releases, version
+from ... import release_links, release_tree, releases, source_hashes, version
 from ...conf import conf
 from ...deploy_plan import (
     DEFAULT_LOCK_WAIT,
-    Digest,
+    Hashing,
     Plan,
+    add_release_arguments,
     describe_change,
+    found_files,
     hashing,
-    lock_wait_seconds,
+    named_segment,
     plan,
     stamped,
+    write_stamp,
 )
 from ...release_folders import HeldLock, LockUnusable
 from ...release_publication import PUBLISHED_NAME
@@ -43,17 +45,13 @@ class Command(StaticCollect):
     releasing = False
     lock: HeldLock = HeldLock(None)
     """The collect lock while held; a dry run holds none and this one stands in."""
+    start: release_links.Start | None = None
+    """The complete release this collect starts from (``release_links.start``)."""
+    linker: release_links.Linker | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "--lock-wait",
-            type=lock_wait_seconds,
-            default=DEFAULT_LOCK_WAIT,
-            metavar="SECONDS",
-            help="With release directories: how long to wait for another collectstatic "
-            f"of the same release root to finish (default {DEFAULT_LOCK_WAIT:.0f}).",
-        )
+        add_release_arguments(parser)
 
     def handle(self, **options: Any) -> str | None:
         if not releases.configured():
@@ -65,20 +63,21 @@ class Command(StaticCollect):
             if options[flag]:
                 raise CommandError(f"--{flag} does not go with release directories: {why}.")
         self.set_options(**options)
-        found = self.found_files()
-        sources = {name: os.path.getsize(path) for name, path in found}
-        with hashing(found) as digest:
-            return self.collect_release_locked(plan(digest), digest, sources, options)
+        found = found_files(self.ignore_patterns)
+        self.start = release_links.start(self.storage, named_segment())
+        recorded = None if self.start is None or options["rehash"] else self.start.marker
+        with hashing(found, source_hashes.Known((recorded or {}).get("sources"))) as hashed:
+            return self.collect_release_locked(plan(hashed), hashed, options)
 
     def collect_release_locked(
-        self, release: Plan, digest: Digest, sources: dict[str, int], options: dict[str, Any]
+        self, release: Plan, digest: Hashing, options: dict[str, Any]
     ) -> str | None:
         storage: releases.ReleaseStorageMixin = self.storage
         wait = options.get("lock_wait", DEFAULT_LOCK_WAIT)
         if self.dry_run:  # writes nothing, so takes no lock
             self.releasing = True
             with releases.scope(release.segment):
-                return self.collect_release(release, digest, sources, options)
+                return self.collect_release(release, digest, options)
         try:
             with storage.collect_lock(wait, self.waiting_for(wait)) as self.lock:
                 if self.lock.waited_for is not None:
@@ -86,7 +85,7 @@ class Command(StaticCollect):
                     self.log(f"Waited for another collectstatic ({said}) to finish.", 1)
                 self.releasing = True
                 with releases.scope(release.segment):
-                    return self.collect_release(release, digest, sources, options)
+                    return self.collect_release(release, digest, options)
         except CollectBusy as busy:
             raise CommandError(
                 f"Another collectstatic is collecting into {storage.release_root} "
@@ -111,7 +110,7 @@ class Command(StaticCollect):
         if source is None or source.kind != "stamp" or source.path is None or options["dry_run"]:
             return super().handle(**options)
         self.set_options(**options)
-        with hashing(self.found_files()) as hashed:
+        with hashing(found_files(self.ignore_patterns), {}) as hashed:
             result = super().handle(**options)
             digest = hashed()
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
@@ -122,21 +121,21 @@ class Command(StaticCollect):
         return self.summary(f"{result or ''}\n{published}")
 
     def collect_release(
-        self, release: Plan, hashed: Digest, sources: dict[str, int], options: dict[str, Any]
+        self, release: Plan, hashed: Hashing, options: dict[str, Any]
     ) -> str | None:
         storage: Any = self.storage
         segment = release.segment
-        marker = release_tree.read_marker(storage, segment)
+        marker = release_links.marker(storage, segment, self.start)
         if marker is not None:
-            digest = hashed()
+            gone = release_tree.missing(storage, segment, marker)  # while the hashes finish
+            digest, sources = hashed(), hashed.records()
             if marker.get("digest") != digest:
                 raise CommandError(
                     f"Version {segment} was already collected from other files "
-                    f"({describe_change(marker.get('sources', {}), sources)}). Caches keep "
+                    f"({describe_change(marker.get('sources'), sources)}). Caches keep "
                     f"a version's files for a year, so they must never change: give this "
                     f"release its own id (a new commit, build number or release variable)."
                 )
-            gone = release_tree.missing(storage, segment, marker)
             if not gone:
                 self.publish(release, digest)
                 return self.summary(
@@ -146,27 +145,30 @@ class Command(StaticCollect):
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
                 release_tree.delete_marker(storage, segment)
+        if not self.dry_run:
+            self.linker = release_links.linker(storage, segment, self.start, hashed.records)
         result = super().handle(**options) or ""
         if self.dry_run:
             return self.summary(f"{result}\nRelease {segment} would be collected.")
         digest = hashed()
         self.lock.check()  # a bucket lease may have been lost while we copied
-        release_tree.write_marker(storage, segment, digest, sources)
+        release_tree.write_marker(storage, segment, digest, source_hashes.encode(hashed.records()))
         self.publish(release, digest)
         return self.summary(
-            f"{result}\nRelease {segment} is complete. "
+            f"{result}{release_links.said(self.linker)}\nRelease {segment} is complete. "
             f"Published version {segment}{stamped(release)}."
         )
 
-    def found_files(self) -> list[tuple[str, str]]:
-        """``(name, source path)`` of what ``collect()`` copies: the first found wins."""
-        found: dict[str, str] = {}
-        for finder in get_finders():
-            for path, storage in finder.list(self.ignore_patterns):
-                prefix = getattr(storage, "prefix", None)
-                name = os.path.join(prefix, path) if prefix else path
-                found.setdefault(name.replace(os.sep, "/"), storage.path(path))
-        return sorted(found.items())
+    def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
+        linker = self.linker
+        if linker is not None and prefixed_path not in self.copied_files:
+            if not self.delete_file(path, prefixed_path, source_storage):
+                return
+            if linker.link(prefixed_path):
+                self.log(f"Linking '{path}' from release {linker.origin}", level=2)
+                self.copied_files.append(prefixed_path)
+                return
+        super().copy_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
         if not self.releasing:
@@ -202,16 +204,8 @@ class Command(StaticCollect):
             ) from None
 
     def write_stamp(self, release: Plan, digest: str) -> None:
-        if release.stamp is None or self.dry_run:
-            return
-        try:
-            content_hash.write_stamp(release.stamp, digest)
-        except OSError as error:
-            raise CommandError(
-                f"Cannot write the stamp {release.stamp}: {error.strerror}. The files are "
-                f"collected; make the stamp's folder writable for this user (or fix the "
-                f"path given to get_static_url_stamp()), then run collectstatic again."
-            ) from None
+        if not self.dry_run:
+            write_stamp(release, digest)
 
     def summary(self, text: str) -> str | None:
         return text.lstrip("\n") if self.verbosity >= 1 else None
