@@ -101,7 +101,7 @@ def links_into(storage: object) -> bool:
     """True for a file system storage that saves files as they are and post-processes none."""
     if not isinstance(storage, FileSystemStorage) or hasattr(storage, "post_process"):
         return False
-    for cls in type(storage).__mro__:
+    for cls in storage.__class__.__mro__:  # through a LazyObject too
         if cls is FileSystemStorage:
             return True
         # A storage that saves by its own means might change the bytes on the way.
@@ -131,9 +131,11 @@ def linker(
 
 
 def said(linker: Linker | None) -> str:
-    """The collect's line about links, if it made any."""
-    if linker is None or not linker.linked:
+    """The collect's line about links, if it tried any."""
+    if linker is None or not (linker.linked or linker.stopped):
         return ""
+    if not linker.linked:
+        return f"\nNothing hard-linked from release {linker.origin}: {linker.stopped}; copied."
     line = f"\n{linker.linked} of them hard-linked from release {linker.origin} (unchanged)."
     if linker.stopped:
         line += f" Copied the rest: {linker.stopped}."
