@@ -43,9 +43,7 @@ class Hashing:
 
 
 @contextlib.contextmanager
-def hashing(
-    found: list[tuple[str, str]], known: Mapping[str, source_hashes.Record]
-) -> Iterator[Hashing]:
+def hashing(found: list[tuple[str, str]], known: source_hashes.Known) -> Iterator[Hashing]:
     """Hash the files to collect in the background, while they are copied.
 
     Hashing reads every byte the ``known`` records do not vouch for;

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage
 
-from . import release_tree, source_hashes
+from . import release_tree
 from .releases import ReleaseStorageMixin
 from .source_hashes import Record
 
@@ -127,7 +127,7 @@ def linker(
     if recorded is None:
         return None
     # Waits for the hashes, so that each file's is known when it is collected.
-    return Linker(storage, begun.segment, recorded, records())
+    return Linker(storage, begun.segment, recorded, records(), segment)
 
 
 def said(linker: Linker | None) -> str:
@@ -151,35 +151,39 @@ class Linker:
         origin: str,
         marker: dict[str, Any],
         ours: dict[str, Record],
+        segment: str,
     ) -> None:
         self.storage = storage
         self.origin = origin
         self.folder = storage.release_folder(origin)
-        self.theirs = source_hashes.Known(marker.get("sources"))
-        files = marker.get("files")
+        self.into = storage.release_folder(segment)
+        sources, files = marker.get("sources"), marker.get("files")
+        self.theirs: dict[str, object] = sources if isinstance(sources, dict) else {}
         self.sizes: dict[str, object] = files if isinstance(files, dict) else {}
         self.ours = ours
+        self.folders: set[str] = set()
+        """Folders of the new release known to exist."""
         self.linked = 0
         self.stopped: str | None = None
         """Why no file links any more (another device, no hard links there)."""
 
     def link(self, name: str) -> bool:
         """Hard-link ``name`` from the origin into the release being collected; False: copy it."""
-        if self.stopped is not None:
+        ours = self.ours.get(name)
+        if self.stopped is not None or ours is None or self.sizes.get(name) != ours.size:
+            return False  # the origin's file is not as its collect left it
+        # Their record must start with our size and hash: no need to decode the rest.
+        theirs, same = self.theirs.get(name), f"{ours.size} {ours.sha256}"
+        if not isinstance(theirs, str) or theirs[: len(same) + 1] not in (same, same + " "):
             return False
-        ours, theirs = self.ours.get(name), self.theirs.get(name)
-        if ours is None or theirs is None or ours[:2] != theirs[:2]:
-            return False
-        if self.sizes.get(name) != ours.size:  # the origin's file, as its collect left it
-            return False
-        target = self.storage.path(name)
-        self._folder_for(target)
+        target = os.path.join(self.into, name)
+        self._folder_for(os.path.dirname(target))
         try:
             os.link(os.path.join(self.folder, name), target, follow_symlinks=False)
         except OSError as error:
             if error.errno in _NEVER:
                 self.stopped = f"{self.folder}: {error.strerror}"
-            return False  # gone since, EPERM, EMLINK: a copy does
+            return False  # gone since, there already, EPERM, EMLINK: the copy decides
         found = os.lstat(target)
         if not stat.S_ISREG(found.st_mode) or found.st_size != ours.size:
             os.unlink(target)  # changed in the origin since its collect: never shared
@@ -187,18 +191,18 @@ class Linker:
         self.linked += 1
         return True
 
-    def _folder_for(self, target: str) -> None:
+    def _folder_for(self, folder: str) -> None:
         # The folders a copy would get: the storage's mode, else the umask's.
-        folder = os.path.dirname(target)
-        mode = getattr(self.storage, "directory_permissions_mode", None)
-        if mode is None:
-            os.makedirs(folder, exist_ok=True)
+        if folder in self.folders:
             return
-        missing: list[str] = []
-        while not os.path.isdir(folder):
-            missing.append(folder)
-            folder = os.path.dirname(folder)
+        mode = getattr(self.storage, "directory_permissions_mode", None)
+        missing, parent = [], folder
+        while not os.path.isdir(parent):
+            missing.append(parent)
+            parent = os.path.dirname(parent)
         for path in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(path)
-                os.chmod(path, mode)
+                if mode is not None:
+                    os.chmod(path, mode)
+        self.folders.add(folder)

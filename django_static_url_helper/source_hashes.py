@@ -51,7 +51,7 @@ def _identity(found: os.stat_result) -> tuple[int, int, int]:
 
 def hash_sources(
     found: Iterable[tuple[str, str]],
-    known: Mapping[str, Record],
+    known: Known,
     *,
     workers: int | None = None,
 ) -> Hashed:
@@ -60,12 +60,10 @@ def hash_sources(
     records: dict[str, Record] = {}
     unread: list[tuple[str, str]] = []
     for name, path in pairs:
-        record = known.get(name)
-        if record is not None and record.stat is not None:
-            now = os.stat(path)
-            if now.st_size == record.size and _identity(now) == record.stat:
-                records[name] = record
-                continue
+        record = known.unchanged(name, path)
+        if record is not None:
+            records[name] = record
+            continue
         unread.append((name, path))
     started = time.time_ns()
     read = content_hash.read_files([path for _name, path in unread], workers=workers)
@@ -117,6 +115,20 @@ class Known(Mapping[str, Record]):
 
     def __contains__(self, name: object) -> bool:
         return _decode(self.sources.get(name)) is not None
+
+    def unchanged(self, name: str, path: str) -> Record | None:
+        """The record of ``name`` if the file at ``path`` still has its size and identity."""
+        entry = self.sources.get(name)
+        if not isinstance(entry, str):
+            return None
+        now = os.stat(path)
+        # Compared as text: the digits a valid entry holds are exactly these.
+        head, tail = f"{now.st_size} ", " {} {} {}".format(*_identity(now))
+        sha256 = entry[len(head) : len(head) + 64]
+        exact = len(entry) == len(head) + 64 + len(tail) and entry.startswith(head)
+        if not (exact and entry.endswith(tail) and _SHA256_RE.fullmatch(sha256)):
+            return None
+        return Record(now.st_size, sha256, _identity(now))
 
 
 def _decode(entry: object) -> Record | None:

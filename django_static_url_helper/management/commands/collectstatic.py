@@ -110,7 +110,7 @@ class Command(StaticCollect):
         if source is None or source.kind != "stamp" or source.path is None or options["dry_run"]:
             return super().handle(**options)
         self.set_options(**options)
-        with hashing(found_files(self.ignore_patterns), {}) as hashed:
+        with hashing(found_files(self.ignore_patterns), source_hashes.Known(None)) as hashed:
             result = super().handle(**options)
             digest = hashed()
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
@@ -160,14 +160,12 @@ class Command(StaticCollect):
         )
 
     def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
-        linker = self.linker
-        if linker is not None and prefixed_path not in self.copied_files:
-            if not self.delete_file(path, prefixed_path, source_storage):
-                return
-            if linker.link(prefixed_path):
-                self.log(f"Linking '{path}' from release {linker.origin}", level=2)
-                self.copied_files.append(prefixed_path)
-                return
+        # collect() hands each name over once. A link is never made over a file
+        # (EEXIST): then Django's copy decides, as for any file already there.
+        if self.linker is not None and self.linker.link(prefixed_path):
+            self.log(f"Linking '{path}' from release {self.linker.origin}", level=2)
+            self.copied_files.append(prefixed_path)
+            return
         super().copy_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
