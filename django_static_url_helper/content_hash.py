@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -94,25 +95,56 @@ def hash_files(
     """
     pairs = sorted(files)
     paths = [path for _rel, path in pairs]
-    batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
-    count = min(default_workers() if workers is None else max(1, workers), len(batches))
-    digest_batch = _digest_batch if sha384 is None else _digest_batch_384
-    if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
-        digests = digest_batch(paths)
-    else:
-        # Imported here: settings.py imports this module at every boot, and never hashes.
-        from concurrent.futures import ThreadPoolExecutor
+    read = read_files(paths, workers=workers, sha384=sha384 is not None)
+    if sha384 is not None:
+        for (rel, _path), found in zip(pairs, read, strict=True):
+            if found.sha384 is not None:
+                sha384[rel] = found.sha384
+    return combine((rel, found.digest) for (rel, _path), found in zip(pairs, read, strict=True))
 
-        # hashlib and file reads release the GIL, so threads overlap on several CPUs.
-        with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
-            digests = [digest for batch in pool.map(digest_batch, batches) for digest in batch]
+
+def combine(digests: Iterable[tuple[str, bytes]]) -> str:
+    """The digest of a tree from ``(name, sha256 digest of its bytes)`` pairs, sorted by name.
+
+    The one definition of a tree's digest: a collect that reuses recorded
+    file hashes gets the same digest as one that reads every byte.
+    """
     total = hashlib.sha256()
-    for (rel, _path), digest in zip(pairs, digests, strict=True):
+    for rel, digest in digests:
         total.update(rel.encode("utf-8", "surrogateescape") + b"\x00")
-        if sha384 is not None:
-            digest, sha384[rel] = digest[:32], digest[32:]
         total.update(digest)
     return total.hexdigest()
+
+
+class FileRead(NamedTuple):
+    digest: bytes
+    """sha256 of the bytes read."""
+    size: int
+    """How many bytes were read."""
+    before: os.stat_result
+    """The open file's status before its first byte was read."""
+    sha384: bytes | None = None
+    """SHA-384 of the same bytes, when asked for (an integrity value)."""
+
+
+def read_files(
+    paths: list[str], *, workers: int | None = None, sha384: bool = False
+) -> list[FileRead]:
+    """Hash each file of ``paths``, in order, on ``workers`` threads (default: one per CPU).
+
+    With ``sha384`` each file is hashed with SHA-384 too, in the same read.
+    """
+    batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
+    count = min(default_workers() if workers is None else max(1, workers), len(batches))
+    read_batch = _read_batch_384 if sha384 else _read_batch
+    if count <= 1 or len(batches) < _MIN_PARALLEL_BATCHES:
+        return read_batch(paths)
+    # Imported here: settings.py imports this module at every boot, and never hashes.
+    from concurrent.futures import ThreadPoolExecutor
+
+    # hashlib and file reads release the GIL, so threads overlap on several CPUs.
+    with ThreadPoolExecutor(count, thread_name_prefix="static-hash") as pool:
+        return [found for batch in pool.map(read_batch, batches) for found in batch]
 
 
 def default_workers() -> int:
@@ -124,35 +156,39 @@ def default_workers() -> int:
     return max(1, min(_MAX_WORKERS, cpus))
 
 
-def _digest_batch(paths: list[str]) -> list[bytes]:
-    digests = []
+def _read_batch(paths: list[str]) -> list[FileRead]:
+    found = []
     for path in paths:
         file_hash = hashlib.sha256()
         # os.read beats a file object's readinto here: far less Python per file.
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
         try:
+            before, size = os.fstat(fd), 0
             while chunk := os.read(fd, _CHUNK):
                 file_hash.update(chunk)
+                size += len(chunk)
         finally:
             os.close(fd)
-        digests.append(file_hash.digest())
-    return digests
+        found.append(FileRead(file_hash.digest(), size, before))
+    return found
 
 
-def _digest_batch_384(paths: list[str]) -> list[bytes]:
-    """``_digest_batch``, each SHA-256 followed by the SHA-384 of the same bytes."""
-    digests = []
+def _read_batch_384(paths: list[str]) -> list[FileRead]:
+    """``_read_batch``, each file also hashed with SHA-384 in the same read."""
+    found = []
     for path in paths:
         file_hash, integrity = hashlib.sha256(), hashlib.sha384()
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
         try:
+            before, size = os.fstat(fd), 0
             while chunk := os.read(fd, _CHUNK):
                 file_hash.update(chunk)
                 integrity.update(chunk)
+                size += len(chunk)
         finally:
             os.close(fd)
-        digests.append(file_hash.digest() + integrity.digest())
-    return digests
+        found.append(FileRead(file_hash.digest(), size, before, integrity.digest()))
+    return found
 
 
 def write_stamp(stamp_path: str | os.PathLike[str], digest: str) -> None:

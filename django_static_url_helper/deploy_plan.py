@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import os
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
+from django.contrib.staticfiles.finders import get_finders
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.management.base import CommandError
 
-from . import content_hash, version
+from . import content_hash, source_hashes, version
 from .conf import conf
 
 _STABLE_SOURCES = (
@@ -26,25 +29,64 @@ _STABLE_SOURCES = (
 Digest = Callable[[], str]
 
 
+class Hashing:
+    """The digest of the files to collect, computed in the background; calling it waits."""
+
+    def __init__(self, future: Future[source_hashes.Hashed]) -> None:
+        self.future = future
+
+    def __call__(self) -> str:
+        return self.future.result().digest
+
+    def records(self) -> dict[str, source_hashes.Record]:
+        return self.future.result().records
+
+
 @contextlib.contextmanager
 def hashing(
-    found: list[tuple[str, str]], sha384: dict[str, bytes] | None = None
-) -> Iterator[Digest]:
+    found: list[tuple[str, str]],
+    known: source_hashes.Known,
+    sha384: dict[str, bytes] | None = None,
+) -> Iterator[Hashing]:
     """Hash the files to collect in the background, while they are copied.
 
-    Hashing re-reads every byte; overlapping it with the copy hides most of
-    its cost. The block gets a function that waits for the digest; once it
-    returned, ``sha384`` holds each source file's SHA-384, from the same read.
+    Hashing reads every byte the ``known`` records do not vouch for;
+    overlapping it with the copy hides most of its cost. Once the digest is
+    in, ``sha384`` holds the SHA-384 of each file read (integrity values).
     """
     with ThreadPoolExecutor(1, thread_name_prefix="static-digest") as pool:
-        future = pool.submit(content_hash.hash_files, found, sha384=sha384)
-        yield future.result
+        yield Hashing(pool.submit(source_hashes.hash_sources, found, known, sha384=sha384))
+
+
+def found_files(ignore_patterns: list[str]) -> list[tuple[str, str]]:
+    """``(name, source path)`` of what ``collect()`` copies: the first found wins."""
+    found: dict[str, str] = {}
+    for finder in get_finders():
+        for path, storage in finder.list(ignore_patterns):
+            prefix = getattr(storage, "prefix", None)
+            name = os.path.join(prefix, path) if prefix else path
+            found.setdefault(name.replace(os.sep, "/"), _path(storage, path))
+    return sorted(found.items())
+
+
+def _path(storage: Storage, name: str) -> str:
+    # FileSystemStorage.path's traversal guard costs a tenth of an unchanged
+    # re-collect, and a name its own listing gave cannot leave its folder.
+    if type(storage).path is FileSystemStorage.path:
+        return os.path.join(storage.location, name)  # type: ignore[attr-defined]
+    return storage.path(name)
 
 
 class Plan(NamedTuple):
     segment: str
     stamp: str | None
     """The stamp file to write once the release is complete (content versions)."""
+
+
+def named_segment() -> str | None:
+    """The segment STATIC_URL names, unless the version is the digest (a stamp source)."""
+    source = conf.source
+    return None if source is not None and source.kind == "stamp" else conf.static_url.segment
 
 
 def plan(digest: Digest) -> Plan:
@@ -73,7 +115,10 @@ def plan(digest: Digest) -> Plan:
     return Plan(segment, None)
 
 
-def describe_change(before: dict[str, int], after: dict[str, int]) -> str:
+def describe_change(recorded: object, records: Mapping[str, source_hashes.Record]) -> str:
+    """What differs between a marker's ``sources`` and the files found now."""
+    before = source_hashes.sizes(recorded)
+    after = {name: record.size for name, record in records.items()}
     added = sorted(after.keys() - before.keys())
     gone = sorted(before.keys() - after.keys())
     resized = sorted(name for name in after.keys() & before.keys() if before[name] != after[name])
@@ -97,6 +142,38 @@ def lock_wait_seconds(text: str) -> float:
     if not 0 <= seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 0 or more")
     return seconds
+
+
+def add_release_arguments(parser: argparse.ArgumentParser) -> None:
+    """collectstatic's options for release directories."""
+    parser.add_argument(
+        "--lock-wait",
+        type=lock_wait_seconds,
+        default=DEFAULT_LOCK_WAIT,
+        metavar="SECONDS",
+        help="With release directories: how long to wait for another collectstatic "
+        f"of the same release root to finish (default {DEFAULT_LOCK_WAIT:.0f}).",
+    )
+    parser.add_argument(
+        "--rehash",
+        action="store_true",
+        help="With release directories: read every source file again instead of reusing "
+        "the hashes the last collect recorded for files whose size and times are unchanged.",
+    )
+
+
+def write_stamp(release: Plan, digest: str) -> None:
+    """The stamp of a content version, once its files are collected."""
+    if release.stamp is None:
+        return
+    try:
+        content_hash.write_stamp(release.stamp, digest)
+    except OSError as error:
+        raise CommandError(
+            f"Cannot write the stamp {release.stamp}: {error.strerror}. The files are "
+            f"collected; make the stamp's folder writable for this user (or fix the "
+            f"path given to get_static_url_stamp()), then run collectstatic again."
+        ) from None
 
 
 def stamped(release: Plan) -> str:

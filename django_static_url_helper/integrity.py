@@ -63,21 +63,28 @@ def collected(
     sources: Mapping[str, int],
     sha384: Mapping[str, bytes],
     rewritten: Collection[str] = (),
+    inherited: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The value of every file in ``names`` (name to collected size), sorted by name.
 
     ``sources`` is the size of each source file, ``sha384`` its SHA-384 (read
-    in the background), ``rewritten`` the names post-processing reported.
-    A source's value is taken only for a name the storage wrote with the
-    source's size and did not post-process; every other file is read back.
+    in the background), ``rewritten`` the names post-processing reported,
+    ``inherited`` the values recorded for sources that were not read because
+    they did not change. A source's value is taken only for a name the
+    storage wrote with the source's size and did not post-process; every
+    other file is read back.
     """
     values: dict[str, str] = {}
+    inherited = inherited or {}
     for name in sorted(names):
         if is_variant(name, names):
             continue
+        as_source = sources.get(name) == names[name] and name not in rewritten
         digest = sha384.get(name)
-        if digest is not None and sources.get(name) == names[name] and name not in rewritten:
+        if as_source and digest is not None:
             values[name] = value(digest)
+        elif as_source and name in inherited:
+            values[name] = inherited[name]
         else:
             values[name] = of_stored(storage, name)
     return values

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
@@ -90,7 +90,7 @@ def write_marker(
     storage: ReleaseStorageMixin,
     segment: str,
     digest: str,
-    sources: dict[str, int],
+    sources: Mapping[str, object],
     integrity: Values | None = None,
 ) -> dict[str, Any]:
     collected = storage.release_files(segment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -86,7 +87,12 @@ def test_the_marker_records_what_was_collected(site: Site) -> None:
     marker = json.loads((site.root / f"{segment}.release.json").read_text())
     assert marker["version"] == segment
     assert marker["files"] == {name: len(body) for name, body in RELEASE_A.items()}
-    assert marker["sources"] == marker["files"]
+    # Each source: its size and sha256 (its times too, once it is old enough to trust).
+    sha = hashlib.sha256(b"only in a").hexdigest()
+    assert marker["sources"]["old.txt"].split(" ")[:2] == ["9", sha]
+    assert {name: int(entry.split(" ")[0]) for name, entry in marker["sources"].items()} == (
+        marker["files"]
+    )
     # The digest of the finders' files is the digest of the collected tree.
     assert marker["digest"] == content_hash.hash_tree(site.root / segment)
 

@@ -15,25 +15,26 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
 )
 from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 
-from ... import content_hash, integrity, integrity_record, release_tree, releases, version
+from ... import integrity_collect, release_links, release_tree, releases, source_hashes, version
 from ...conf import conf
 from ...deploy_plan import (
     DEFAULT_LOCK_WAIT,
-    Digest,
+    Hashing,
     Plan,
+    add_release_arguments,
     describe_change,
+    found_files,
     hashing,
-    lock_wait_seconds,
+    named_segment,
     plan,
     stamped,
+    write_stamp,
 )
 from ...release_folders import HeldLock, LockUnusable
 from ...release_publication import PUBLISHED_NAME
@@ -43,20 +44,16 @@ from ...releases import CollectBusy
 class Command(StaticCollect):
     releasing = False
     sha384: dict[str, bytes]
-    """Each source file's SHA-384, filled by the background hashing (the integrity values)."""
+    """SHA-384 of each source file the background hashing read (integrity values)."""
     lock: HeldLock = HeldLock(None)
     """The collect lock while held; a dry run holds none and this one stands in."""
+    start: release_links.Start | None = None
+    """The complete release this collect starts from (``release_links.start``)."""
+    linker: release_links.Linker | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "--lock-wait",
-            type=lock_wait_seconds,
-            default=DEFAULT_LOCK_WAIT,
-            metavar="SECONDS",
-            help="With release directories: how long to wait for another collectstatic "
-            f"of the same release root to finish (default {DEFAULT_LOCK_WAIT:.0f}).",
-        )
+        add_release_arguments(parser)
 
     def handle(self, **options: Any) -> str | None:
         if not releases.configured():
@@ -68,21 +65,23 @@ class Command(StaticCollect):
             if options[flag]:
                 raise CommandError(f"--{flag} does not go with release directories: {why}.")
         self.set_options(**options)
-        found = self.found_files()
-        sources = {name: os.path.getsize(path) for name, path in found}
+        found = found_files(self.ignore_patterns)
+        self.start = release_links.start(self.storage, named_segment())
+        recorded = None if self.start is None or options["rehash"] else self.start.marker
+        known = source_hashes.Known((recorded or {}).get("sources"))
         self.sha384 = {}
-        with hashing(found, self.sha384) as digest:
-            return self.collect_release_locked(plan(digest), digest, sources, options)
+        with hashing(found, known, self.sha384) as hashed:
+            return self.collect_release_locked(plan(hashed), hashed, options)
 
     def collect_release_locked(
-        self, release: Plan, digest: Digest, sources: dict[str, int], options: dict[str, Any]
+        self, release: Plan, digest: Hashing, options: dict[str, Any]
     ) -> str | None:
         storage: releases.ReleaseStorageMixin = self.storage
         wait = options.get("lock_wait", DEFAULT_LOCK_WAIT)
         if self.dry_run:  # writes nothing, so takes no lock
             self.releasing = True
             with releases.scope(release.segment):
-                return self.collect_release(release, digest, sources, options)
+                return self.collect_release(release, digest, options)
         try:
             with storage.collect_lock(wait, self.waiting_for(wait)) as self.lock:
                 if self.lock.waited_for is not None:
@@ -90,7 +89,7 @@ class Command(StaticCollect):
                     self.log(f"Waited for another collectstatic ({said}) to finish.", 1)
                 self.releasing = True
                 with releases.scope(release.segment):
-                    return self.collect_release(release, digest, sources, options)
+                    return self.collect_release(release, digest, options)
         except CollectBusy as busy:
             raise CommandError(
                 f"Another collectstatic is collecting into {storage.release_root} "
@@ -113,20 +112,18 @@ class Command(StaticCollect):
         """Django's collectstatic, then its integrity values and the stamp (stamp source)."""
         source = conf.source
         stamp = source is not None and source.kind == "stamp" and source.path is not None
-        record = None
-        if releases.is_local(self.storage):
-            record = integrity_record.flat_path(source, settings.STATIC_ROOT)
+        record = integrity_collect.flat_record(self.storage)
         if options["dry_run"] or (record is None and not stamp):
             return super().handle(**options)
         self.set_options(**options)
-        found = self.found_files()
+        found = found_files(self.ignore_patterns)
         self.sha384 = {}
-        with hashing(found, self.sha384) as hashed:
+        with hashing(found, source_hashes.Known(None), self.sha384) as hashed:
             result = super().handle(**options)
             digest = hashed()
-        segment = version.content_segment(digest) if stamp else conf.static_url.segment
         if record is not None:  # before the stamp: a server booting on it finds its values
-            self.write_flat_values(record, segment, found)
+            segment = version.content_segment(digest) if stamp else conf.static_url.segment
+            integrity_collect.write_flat_values(self, record, segment, found)
         if not stamp or source is None:
             return result
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)
@@ -137,23 +134,23 @@ class Command(StaticCollect):
         return self.summary(f"{result or ''}\n{published}")
 
     def collect_release(
-        self, release: Plan, hashed: Digest, sources: dict[str, int], options: dict[str, Any]
+        self, release: Plan, hashed: Hashing, options: dict[str, Any]
     ) -> str | None:
         storage: Any = self.storage
         segment = release.segment
-        marker = release_tree.read_marker(storage, segment)
+        marker = release_links.marker(storage, segment, self.start)
         if marker is not None:
-            digest = hashed()
+            gone = release_tree.missing(storage, segment, marker)  # while the hashes finish
+            digest, sources = hashed(), hashed.records()
             if marker.get("digest") != digest:
                 raise CommandError(
                     f"Version {segment} was already collected from other files "
-                    f"({describe_change(marker.get('sources', {}), sources)}). Caches keep "
+                    f"({describe_change(marker.get('sources'), sources)}). Caches keep "
                     f"a version's files for a year, so they must never change: give this "
                     f"release its own id (a new commit, build number or release variable)."
                 )
-            gone = release_tree.missing(storage, segment, marker)
             if not gone:
-                self.add_values(segment, marker)
+                integrity_collect.add_missing_values(self, segment, marker)
                 self.publish(release, digest)
                 return self.summary(
                     f"Release {segment} is already collected from these {len(sources)} "
@@ -162,65 +159,30 @@ class Command(StaticCollect):
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
                 release_tree.delete_marker(storage, segment)
+        if not self.dry_run:
+            self.linker = release_links.linker(storage, segment, self.start, hashed.records)
         result = super().handle(**options) or ""
         if self.dry_run:
             return self.summary(f"{result}\nRelease {segment} would be collected.")
         digest = hashed()
         self.lock.check()  # a bucket lease may have been lost while we copied
-        rewritten = set(self.post_processed_files)
-        release_tree.write_marker(
-            storage,
-            segment,
-            digest,
-            sources,
-            lambda files: integrity.collected(storage, files, sources, self.sha384, rewritten),
-        )
+        records = hashed.records()
+        values = integrity_collect.release_values(self, records, self.start)
+        release_tree.write_marker(storage, segment, digest, source_hashes.encode(records), values)
         self.publish(release, digest)
         return self.summary(
-            f"{result}\nRelease {segment} is complete. "
+            f"{result}{release_links.said(self.linker)}\nRelease {segment} is complete. "
             f"Published version {segment}{stamped(release)}."
         )
 
-    def add_values(self, segment: str, marker: dict[str, Any]) -> None:
-        """Give a release collected before integrity values were recorded its values.
-
-        How it was post-processed then is not known: every file is read back.
-        The marker keeps its completion time, so pruning sees the same age.
-        """
-        if self.dry_run or integrity.valid(marker.get("integrity")) is not None:
+    def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
+        # collect() hands each name over once. A link is never made over a file
+        # (EEXIST): then Django's copy decides, as for any file already there.
+        if self.linker is not None and self.linker.link(prefixed_path):
+            self.log(f"Linking '{path}' from release {self.linker.origin}", level=2)
+            self.copied_files.append(prefixed_path)
             return
-        files = marker["files"]
-        with releases.scope(segment):
-            marker["integrity"] = integrity.collected(self.storage, files, {}, {}, files)
-        self.lock.check()
-        release_tree.save_marker(self.storage, segment, marker)
-        self.log(f"Recorded the integrity values of release {segment}.", 1)
-
-    def write_flat_values(
-        self, record: str, segment: str | None, found: list[tuple[str, str]]
-    ) -> None:
-        sources = {name: os.path.getsize(path) for name, path in found}
-        names = integrity.flat_names(self.storage, sources)
-        rewritten = set(self.post_processed_files)
-        values = integrity.collected(self.storage, names, sources, self.sha384, rewritten)
-        try:
-            integrity_record.write_flat(record, segment, values)
-        except OSError as error:
-            raise CommandError(
-                f"Cannot write the integrity values to {record}: {error.strerror}. The files "
-                f"are collected; make that folder writable for this user, then run "
-                f"collectstatic again."
-            ) from None
-
-    def found_files(self) -> list[tuple[str, str]]:
-        """``(name, source path)`` of what ``collect()`` copies: the first found wins."""
-        found: dict[str, str] = {}
-        for finder in get_finders():
-            for path, storage in finder.list(self.ignore_patterns):
-                prefix = getattr(storage, "prefix", None)
-                name = os.path.join(prefix, path) if prefix else path
-                found.setdefault(name.replace(os.sep, "/"), storage.path(path))
-        return sorted(found.items())
+        super().copy_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
         if not self.releasing:
@@ -256,16 +218,8 @@ class Command(StaticCollect):
             ) from None
 
     def write_stamp(self, release: Plan, digest: str) -> None:
-        if release.stamp is None or self.dry_run:
-            return
-        try:
-            content_hash.write_stamp(release.stamp, digest)
-        except OSError as error:
-            raise CommandError(
-                f"Cannot write the stamp {release.stamp}: {error.strerror}. The files are "
-                f"collected; make the stamp's folder writable for this user (or fix the "
-                f"path given to get_static_url_stamp()), then run collectstatic again."
-            ) from None
+        if not self.dry_run:
+            write_stamp(release, digest)
 
     def summary(self, text: str) -> str | None:
         return text.lstrip("\n") if self.verbosity >= 1 else None
