@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import builtins
 import hashlib
 import json
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, source_hashes, url_helper, version
+from django_static_url_helper import content_hash, integrity, source_hashes, url_helper, version
 
 from .release_support import RELEASE_A, RELEASE_STORAGES, collect, make_tree
 
@@ -206,3 +207,31 @@ def test_a_stamp_release_collected_again_reads_nothing_and_keeps_its_version(
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     assert site.opens.since(collect) == []
     assert content_hash.read_stamp(stamp) == digest == content_hash.hash_tree(site.source)
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_new_release_reads_only_changed_sources_and_keeps_every_integrity_value(
+    site: Site, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collect()
+    read_back: list[str] = []
+    reading = integrity.of_stored
+
+    def of_stored(storage: Any, name: str) -> str:
+        read_back.append(name)
+        return reading(storage, name)
+
+    monkeypatch.setattr(integrity, "of_stored", of_stored)
+    (site.source / "css/site.css").write_bytes(b"body { color: green }\n")
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r2")
+    segment = str(version.split_url(settings.STATIC_URL).segment)
+    # The changed file is read (hashed) and copied; the others are linked, unread.
+    assert site.opens.since(collect) == ["css/site.css", "css/site.css"]
+    marker = json.loads((site.root / f"{segment}.release.json").read_text())
+    for name in RELEASE_A:
+        collected = (site.root / segment / name).read_bytes()
+        expected = "sha384-" + base64.b64encode(hashlib.sha384(collected).digest()).decode()
+        assert marker["integrity"][name] == expected, name
+    # No collected file was read back: the changed one's value came from its
+    # read, the others' from what the first release recorded.
+    assert read_back == []
