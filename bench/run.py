@@ -2,9 +2,10 @@
 
 Figures 1 to 4 (render, deploy, stamp, boot), then every ``serve_*.py``
 present (figures 5 to 7, serving), then ``recollect`` (release directories),
-``kept`` (figure 10: a worker's start with kept releases), ``follow`` (figure
-8: following the published version on vs off) and ``switch`` (figure 9: from
-a publish to every worker rendering it). Each
+``links`` (a release linked from the one before), ``kept`` (figure 10: a
+worker's start with kept releases), ``follow`` (figure 8: following the
+published version on vs off), ``switch`` (figure 9: from a publish to every
+worker rendering it) and ``integrity`` (figure 11: integrity values). Each
 script runs in its own process and takes the same ``--quick`` flag: a tiny
 input and one round, to check it runs.
 
@@ -23,7 +24,7 @@ import benchlib
 
 HERE = Path(__file__).resolve().parent
 FIGURES = ["render", "deploy", "stamp", "boot"]
-AFTER_SERVING = ["recollect", "kept", "follow", "switch"]
+AFTER_SERVING = ["recollect", "links", "kept", "follow", "switch", "integrity"]
 
 
 def scripts() -> dict[str, Path]:

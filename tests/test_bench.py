@@ -116,7 +116,9 @@ def test_run_lists_every_benchmark() -> None:
         "boot",
         *serving,
         "recollect",
+        "links",
         "kept",
         "follow",
         "switch",
+        "integrity",
     ]
