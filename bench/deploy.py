@@ -14,7 +14,9 @@ the Brotli package is there, as the test extra installs it) and without
 Brotli, its child given a ``brotli`` module that fails to import, so that
 whitenoise's own detection (``whitenoise.compress.brotli_installed``) finds
 none; the script asks whitenoise in each setup and checks the ``.br`` files
-are there or not.
+are there or not. Ours runs twice too: as shipped, recording an integrity
+value per file, and without (``BENCH_NO_INTEGRITY``: no SHA-384 beside the
+SHA-256 read, no values written), to show what the values cost the deploy.
 
 The figure is measured in every folder given with ``--tmp`` (default: the
 temporary directory and ``/dev/shm``, a disk and a tmpfs on most Linux
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import statistics
@@ -41,6 +44,8 @@ from typing import NamedTuple
 
 import benchlib
 import tree
+
+from django_static_url_helper import integrity_record
 
 HERE = Path(__file__).resolve().parent
 PLAIN_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -59,6 +64,8 @@ class Variant(NamedTuple):
     """Release directories: the collect must publish the version."""
     brotli: bool | None = None
     """whitenoise only: False hides Brotli from the child; True: as installed."""
+    integrity: bool = True
+    """Ours only: False records no integrity values (no SHA-384 read, nothing written)."""
 
 
 NO_BROTLI = "raise ImportError('hidden by bench/deploy.py: whitenoise compresses with gzip only')\n"
@@ -68,11 +75,20 @@ DETECT = "import whitenoise.compress as c; print(c.brotli_installed)"
 PLAIN = "plain collectstatic (Django's command)"
 OURS = "ours: collectstatic (collect + stamp)"
 RELEASES = "ours: collectstatic, release directories"
+OURS_BARE = "ours: collect + stamp, no integrity values"
+RELEASES_BARE = "ours: release directories, no integrity values"
+INTEGRITY_TARGET = 1.03
 MANIFEST_LABEL = "collectstatic, ManifestStaticFilesStorage"
 VARIANTS = {
     PLAIN: Variant(PLAIN_STORAGE, ours=False, releases=False),
     OURS: Variant("django_static_url_helper.storage.VersionedStaticFilesStorage", True, False),
     RELEASES: Variant("django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True),
+    OURS_BARE: Variant(
+        "django_static_url_helper.storage.VersionedStaticFilesStorage", True, False, integrity=False
+    ),
+    RELEASES_BARE: Variant(
+        "django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True, integrity=False
+    ),
     MANIFEST_LABEL: Variant(MANIFEST, ours=False, releases=False),
     "collectstatic, whitenoise CompressedManifest, gzip + Brotli": Variant(
         WHITENOISE, False, False, brotli=True
@@ -121,6 +137,8 @@ def deploy(source: Path, work: Path, variant: Variant) -> Callable[[], float]:
         env["BENCH_STAMP"] = str(stamp)
     else:
         env["BENCH_PLAIN"] = "1"
+    if not variant.integrity:
+        env["BENCH_NO_INTEGRITY"] = "1"
 
     def run() -> float:
         shutil.rmtree(root, ignore_errors=True)
@@ -145,10 +163,21 @@ def check(root: Path, stamp: Path, variant: Variant) -> None:
         raise RuntimeError(f"collectstatic wrote no stamp at {stamp}")
     if variant.releases and not (root / "published.json").is_file():
         raise RuntimeError(f"collectstatic published nothing in {root}")
+    if variant.ours and recorded_integrity(root, stamp, variant) != variant.integrity:
+        state = "no" if variant.integrity else "some"
+        raise RuntimeError(f"collectstatic recorded {state} integrity values in {root}")
     if variant.brotli is not None:
         brotli = any(root.rglob("*.br"))
         if brotli != (variant.brotli and importlib.util.find_spec("brotli") is not None):
             raise RuntimeError(f"whitenoise wrote {'' if brotli else 'no '}.br files in {root}")
+
+
+def recorded_integrity(root: Path, stamp: Path, variant: Variant) -> bool:
+    """Whether the collect recorded integrity values: in the marker, or beside the stamp."""
+    if not variant.releases:
+        return Path(f"{stamp}{integrity_record.RECORD_SUFFIX}").is_file()
+    markers = [json.loads(path.read_bytes()) for path in root.glob("*.release.json")]
+    return bool(markers) and all("integrity" in marker for marker in markers)
 
 
 def folders(given: list[Path] | None) -> list[Path]:
@@ -226,6 +255,13 @@ def main() -> None:
             ratio = statistics.median(samples.ratios(f"{number} {name}", f"{number} {PLAIN}"))
             text = f"{name} at most {TARGET}x plain collectstatic on {kind} ({ratio:.3f}x)"
             lines.append(benchlib.target(options, text, ratio <= TARGET))
+        for name, bare in ((OURS, OURS_BARE), (RELEASES, RELEASES_BARE)):
+            ratio = statistics.median(samples.ratios(f"{number} {name}", f"{number} {bare}"))
+            text = (
+                f"{name} with integrity values at most {INTEGRITY_TARGET}x without on {kind} "
+                f"({ratio:.3f}x)"
+            )
+            lines.append(benchlib.target(options, text, ratio <= INTEGRITY_TARGET))
         faster = statistics.median(samples.ratios(f"{number} {MANIFEST_LABEL}", f"{number} {OURS}"))
         text = f"ours at least {MANIFEST_TARGET}x faster than Manifest on {kind} ({faster:.2f}x)"
         lines.append(benchlib.target(options, text, faster >= MANIFEST_TARGET))

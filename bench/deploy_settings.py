@@ -4,7 +4,8 @@ BENCH_SOURCE: the tree to collect; BENCH_ROOT: STATIC_ROOT; BENCH_STORAGE: the
 staticfiles backend; BENCH_STAMP, when set: the stamp file STATIC_URL is read
 from (otherwise STATIC_URL is a plain ``/static/``); BENCH_PLAIN, when set:
 django_static_url_helper is neither installed nor imported, so
-``collectstatic`` is Django's own command.
+``collectstatic`` is Django's own command; BENCH_NO_INTEGRITY, when set: the
+collect records no integrity values (what the deploy cost before them).
 """
 
 from __future__ import annotations
@@ -28,3 +29,17 @@ else:
         STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"])
     else:
         STATIC_URL = "/static/"
+
+if "BENCH_NO_INTEGRITY" in os.environ:
+    # The deploy without integrity values: no SHA-384 beside the SHA-256 read,
+    # no values in the marker or record. A measurement knob, not a setting.
+    from django_static_url_helper import content_hash, integrity_collect
+
+    _read_files = content_hash.read_files
+
+    def _sha256_only(paths, *, workers=None, sha384=False):  # type: ignore[no-untyped-def]
+        return _read_files(paths, workers=workers)
+
+    content_hash.read_files = _sha256_only
+    integrity_collect.release_values = lambda command, records, start: None  # type: ignore[assignment]
+    integrity_collect.flat_record = lambda storage: None  # type: ignore[assignment]

@@ -369,6 +369,19 @@ def instructions_table(counted: dict[str, float]) -> None:
     )
 
 
+def instruction_targets(options: benchlib.Options, counted: dict[str, float]) -> list[str]:
+    """Follow on at least TARGET of off, by instructions per call, for each workload."""
+    lines = []
+    for setup in SETUPS:
+        if not setup.follow:
+            continue
+        for kind in KINDS:
+            ratio = counted[f"{kind} {OFF.label}"] / counted[f"{kind} {setup.label}"]
+            text = f"{kind}, {setup.label}: at least {TARGET} of off by instructions ({ratio:.3f})"
+            lines.append(benchlib.target(options, text, ratio >= TARGET))
+    return lines
+
+
 def http_table(options: benchlib.Options, http: Http, css: str) -> list[str]:
     """Print the HTTP table; return its target line (judged by requests/s)."""
     targets = []
@@ -428,7 +441,13 @@ def main() -> None:
         action="store_true",
         help="also count instructions per call with valgrind (slow: minutes)",
     )
+    parser.add_argument(
+        "--instructions-only",
+        action="store_true",
+        help="only count instructions (no timing; the counts do not move with the load)",
+    )
     args = parser.parse_args()
+    args.instructions = args.instructions or args.instructions_only
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind (Debian: apt-get install valgrind)")
     if args.rounds is None and not args.quick:
@@ -450,6 +469,12 @@ def main() -> None:
         from django_static_url_helper import url_helper
 
         published = url_helper.get_static_url_release("/static/", "b")
+        if args.instructions_only:
+            counted = instructions(env, names, css, work)
+            instructions_table(counted)
+            print("\n".join(instruction_targets(options, counted)))
+            benchlib.footer()
+            return
         http = over_http(args, options, env, f"{published}{css}", work)
         print()
         counted = instructions(env, names, css, work) if args.instructions else None
@@ -457,6 +482,7 @@ def main() -> None:
     targets = in_process_tables(in_process_options, samples, cpu, css, css_bytes, len(names))
     if counted is not None:
         instructions_table(counted)
+        targets += instruction_targets(options, counted)
     targets += http_table(options, http, css)
     print(
         "vs off: median of the per-round ratios of throughput (1/time, req/s); rounds: their"

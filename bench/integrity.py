@@ -24,7 +24,7 @@ from django.conf import settings
 
 OURS = "django_static_url_helper.storage.VersionedStaticFilesStorage"
 NAMES = 100
-RENDER_TARGET = 1.5
+RENDER_TARGET = 1.0
 HASH_TARGET = 1.03
 
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
-from django.contrib.staticfiles.finders import get_finders
-from django.core.files.storage import FileSystemStorage, Storage
 from django.core.management.base import CommandError
 
 from . import content_hash, source_hashes, version
@@ -56,25 +53,6 @@ def hashing(
     """
     with ThreadPoolExecutor(1, thread_name_prefix="static-digest") as pool:
         yield Hashing(pool.submit(source_hashes.hash_sources, found, known, sha384=sha384))
-
-
-def found_files(ignore_patterns: list[str]) -> list[tuple[str, str]]:
-    """``(name, source path)`` of what ``collect()`` copies: the first found wins."""
-    found: dict[str, str] = {}
-    for finder in get_finders():
-        for path, storage in finder.list(ignore_patterns):
-            prefix = getattr(storage, "prefix", None)
-            name = os.path.join(prefix, path) if prefix else path
-            found.setdefault(name.replace(os.sep, "/"), _path(storage, path))
-    return sorted(found.items())
-
-
-def _path(storage: Storage, name: str) -> str:
-    # FileSystemStorage.path's traversal guard costs a tenth of an unchanged
-    # re-collect, and a name its own listing gave cannot leave its folder.
-    if type(storage).path is FileSystemStorage.path:
-        return os.path.join(storage.location, name)  # type: ignore[attr-defined]
-    return storage.path(name)
 
 
 class Plan(NamedTuple):

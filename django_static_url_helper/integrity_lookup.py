@@ -33,13 +33,15 @@ _COLLECT = "Run 'python manage.py collectstatic' with these settings"
 _current: _Values | None = None
 """The staticfiles storage's values: kept here, since each read through the lazy
 storage and settings costs a call. Settings that change them drop it."""
+_flat: dict[str, str] = {}
+"""``_current.flat`` when it answers every name (production, one folder), else empty."""
 _RESET = frozenset({"DEBUG", "STORAGES", "STATIC_URL", "STATIC_ROOT"})
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    global _current
+    global _current, _flat
     if setting in _RESET:
-        _current = None
+        _current, _flat = None, {}
 
 
 setting_changed.connect(_settings_changed)
@@ -47,29 +49,32 @@ setting_changed.connect(_settings_changed)
 
 def integrity_of(name: str) -> str:
     """``sha384-<base64>`` of the file ``{% static name %}`` points to."""
-    state = _current
-    if state is None:
-        state = _start()
+    found = _flat.get(name)  # the hot path: one dictionary lookup
+    if found is not None:
+        return found
+    state = _current or _start()
+    if state.flat is not None:
+        # One folder: its files whatever the version; a new STATIC_URL is a new storage.
+        return state.look_up(None, name)
     if state.debug:
         return integrity_dev.value(name)
-    if not state.release:
-        # One folder: its files whatever the version; a new STATIC_URL is a new storage.
-        found = state.memo.get((None, name))
-        return found if found is not None else state.look_up(None, name)
     segment = state.storage.live_segment()
-    found = state.memo.get((segment, name))
+    memo = state.memo.get(segment)
+    found = memo.get(name) if memo is not None else None
     return found if found is not None else state.look_up(segment, name)
 
 
 def _start() -> _Values:
-    global _current
+    global _current, _flat
     lazy: Any = staticfiles_storage
     if lazy._wrapped is empty:
         lazy._setup()
     storage = lazy._wrapped
     state: _Values = storage.__dict__.setdefault("_static_integrity", _Values(storage))
     state.debug = bool(settings.DEBUG)
-    _current = state
+    # Production without release directories: one dict answers every name.
+    state.flat = None if state.debug or state.release else state.memo.setdefault(None, {})
+    _current, _flat = state, state.flat if state.flat is not None else {}
     return state
 
 
@@ -81,7 +86,10 @@ class _Values:
         self.debug = False
         self.release = isinstance(storage, releases.ReleaseStorageMixin)
         self.hashed = isinstance(storage, HashedFilesMixin)
-        self.memo: dict[tuple[str | None, str], str] = {}
+        self.memo: dict[str | None, dict[str, str]] = {}
+        """Each version's answers by name."""
+        self.flat: dict[str, str] | None = None
+        """``memo[None]`` when every name is answered from one folder's record."""
         self.versions: dict[str | None, integrity_record.Recorded] = {}
         self.lock = threading.Lock()
 
@@ -102,7 +110,7 @@ class _Values:
                 f"added since, {self.fix(segment)[0].lower()}{self.fix(segment)[1:]}"
             )
         with self.lock:
-            self.memo[(segment, name)] = found
+            self.memo.setdefault(segment, {})[name] = found
         return found
 
     def recorded(self, segment: str | None) -> integrity_record.Recorded:
@@ -124,7 +132,8 @@ class _Values:
                 while len(self.versions) > _KEPT_VERSIONS:
                     gone = next(iter(self.versions))
                     self.versions.pop(gone)
-                    self.memo = {key: v for key, v in self.memo.items() if key[0] != gone}
+                    if gone is not None:  # the flat record is never dropped
+                        self.memo.pop(gone, None)
         return found
 
     def stored_name(self, segment: str | None, name: str) -> str:

@@ -29,7 +29,6 @@ from ...deploy_plan import (
     Plan,
     add_release_arguments,
     describe_change,
-    found_files,
     hashing,
     named_segment,
     plan,
@@ -39,6 +38,7 @@ from ...deploy_plan import (
 from ...release_folders import HeldLock, LockUnusable
 from ...release_publication import PUBLISHED_NAME
 from ...releases import CollectBusy
+from ...source_listing import found_files
 
 
 class Command(StaticCollect):
