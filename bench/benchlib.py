@@ -35,6 +35,34 @@ class Options(NamedTuple):
         return tree.QUICK if self.quick else tree.FULL
 
 
+BENCH = Path(__file__).resolve().parent
+REPOSITORY = BENCH.parent
+
+
+def site_env(source: Path, root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process serving ``site_settings`` on ``root``."""
+    pythonpath = [str(BENCH), str(REPOSITORY), os.environ.get("PYTHONPATH", "")]
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, pythonpath)),
+        "DJANGO_SETTINGS_MODULE": "site_settings",
+        "BENCH_SOURCE": str(source),
+        "BENCH_ROOT": str(root),
+        **extra,
+    }
+
+
+def add_tmp_argument(parser: argparse.ArgumentParser) -> None:
+    """``--tmp DIR ...``: the folders (file systems) a script measures in."""
+    parser.add_argument(
+        "--tmp",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="measure in these folders (default: the temporary directory and /dev/shm)",
+    )
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """The arguments every script takes; a script may add its own before parsing."""
     found = argparse.ArgumentParser(description=description)

@@ -200,13 +200,7 @@ def label(folder: Path) -> str:
 
 def main() -> None:
     parser = benchlib.parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--tmp",
-        type=Path,
-        nargs="+",
-        metavar="DIR",
-        help="measure in these folders (default: the temporary directory and /dev/shm)",
-    )
+    benchlib.add_tmp_argument(parser)
     args = parser.parse_args()
     options = benchlib.options(args, parser)
     benchlib.header("Figure 2", options, "the deploy step (collectstatic) vs plain collectstatic")

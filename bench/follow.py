@@ -75,14 +75,7 @@ HTTP_SETUPS = [OFF, ON]
 
 
 def site_env(source: Path, root: Path) -> dict[str, str]:
-    pythonpath = [str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, pythonpath)),
-        "DJANGO_SETTINGS_MODULE": "site_settings",
-        "BENCH_SOURCE": str(source),
-        "BENCH_ROOT": str(root),
-    }
+    return benchlib.site_env(source, root)
 
 
 def collect(env: dict[str, str], release: str) -> None:

@@ -39,7 +39,6 @@ import benchlib
 import tree
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 KEPT = (1, 10, 50)
 FULL_ROUNDS = 5
 TARGET = 1.1
@@ -52,16 +51,7 @@ SEGMENTS_OF = (
 
 
 def site_env(source: Path, root: Path) -> dict[str, str]:
-    pythonpath = [str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, pythonpath)),
-        "DJANGO_SETTINGS_MODULE": "site_settings",
-        "BENCH_SOURCE": str(source),
-        "BENCH_ROOT": str(root),
-        "BENCH_RELEASE": CURRENT,
-        "BENCH_FOLLOW": "0",
-    }
+    return benchlib.site_env(source, root, BENCH_RELEASE=CURRENT, BENCH_FOLLOW="0")
 
 
 def releases(count: int) -> dict[str, str]:

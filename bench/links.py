@@ -222,13 +222,7 @@ def main() -> None:
         child(*sys.argv[2:6])
         return
     parser = benchlib.parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--tmp",
-        type=Path,
-        nargs="+",
-        metavar="DIR",
-        help="measure in these folders (default: the temporary directory and /dev/shm)",
-    )
+    benchlib.add_tmp_argument(parser)
     args = parser.parse_args()
     options = benchlib.options(args, parser)
     benchlib.header("Release directories", options, "re-collect and links vs plain collectstatic")
