@@ -15,11 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
+from django.utils.functional import LazyObject
 
 PREFIX = "sha384-"
 COMPRESSED_SUFFIXES = (".gz", ".br")
@@ -96,7 +97,25 @@ def flat_names(storage: Any, sources: Iterable[str]) -> dict[str, int]:
     hashed = getattr(storage, "hashed_files", None)
     if isinstance(hashed, Mapping):
         names.update(name for name in hashed.values() if isinstance(name, str))
-    return {name: storage.size(name) for name in names if storage.exists(name)}
+    return dict(_sizes(storage, sorted(names)))
+
+
+def _sizes(storage: Any, names: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """``(name, size)`` of each of ``names`` the storage holds."""
+    concrete = storage._wrapped if isinstance(storage, LazyObject) else storage
+    plain = isinstance(concrete, FileSystemStorage)
+    if not plain or type(concrete).path is not FileSystemStorage.path:
+        yield from ((name, storage.size(name)) for name in names if storage.exists(name))
+        return
+    # One stat a file: Django's exists() and size() each check the name and
+    # build the path again, which is most of this on a large collect.
+    location = os.fspath(concrete.location)
+    for name in names:
+        try:
+            found = os.stat(os.path.join(location, name))
+        except FileNotFoundError:
+            continue
+        yield name, found.st_size
 
 
 def valid(values: object) -> dict[str, str] | None:
