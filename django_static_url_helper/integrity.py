@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -23,6 +24,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.functional import LazyObject
 
 PREFIX = "sha384-"
+_VALUE_RE = re.compile(r"sha384-[A-Za-z0-9+/]{64}")
 COMPRESSED_SUFFIXES = (".gz", ".br")
 _CHUNK = 1 << 18
 
@@ -122,9 +124,11 @@ def valid(values: object) -> dict[str, str] | None:
     """``values`` when it is a recorded name-to-value mapping, else None."""
     if not isinstance(values, dict):
         return None
-    if not all(
-        isinstance(name, str) and isinstance(found, str) and found.startswith(PREFIX)
-        for name, found in values.items()
-    ):
+    if not all(isinstance(name, str) and is_value(found) for name, found in values.items()):
         return None
     return values
+
+
+def is_value(found: object) -> bool:
+    """True for ``sha384-`` and the base64 of 48 bytes: what ``value`` gives."""
+    return isinstance(found, str) and _VALUE_RE.fullmatch(found) is not None

@@ -106,8 +106,7 @@ class _Values:
             raise IntegrityMissing(
                 f"No integrity value for {name!r}"
                 f"{f' (stored as {stored!r})' if stored != name else ''} in {what}: "
-                f"{recorded.where} lists no such file. Check the name; if the file was "
-                f"added since, {self.fix(segment)[0].lower()}{self.fix(segment)[1:]}"
+                f"{recorded.where} lists no such file. Check the name; {self.added(segment)}"
             )
         with self.lock:
             self.memo.setdefault(segment, {})[name] = found
@@ -144,6 +143,17 @@ class _Values:
             with releases.scope(segment):
                 return str(self.storage.stored_name(name))
         return str(self.storage.stored_name(name))
+
+    def added(self, segment: str | None) -> str:
+        """What to do about a file added after its version was collected."""
+        if self.release:
+            # A complete release never changes: collectstatic refuses other files.
+            return (
+                f"a file added since release {segment} was collected needs a new release: "
+                f"deploy it with its own release id (a new commit, build number or "
+                f"release variable), then run 'python manage.py collectstatic'."
+            )
+        return f"if the file was added since, {_COLLECT[0].lower()}{_COLLECT[1:]} again."
 
     def fix(self, segment: str | None) -> str:
         if self.release:

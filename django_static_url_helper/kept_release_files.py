@@ -12,12 +12,15 @@ a newly published release therefore indexes nothing at the switch either.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
 from whitenoise.responders import MissingFileError
 
 from . import release_serving
+
+logger = logging.getLogger("django_static_url_helper")
 
 LOOKED_UP_LIMIT = 8192
 """How many looked-up files of releases not indexed at start a worker remembers."""
@@ -79,6 +82,11 @@ class KeptReleaseFiles:
         try:
             found = self.find_file_at_path(path, url)
         except MissingFileError:
+            if name in recorded and (os.path.islink(path) or not os.path.isfile(path)):
+                # Its collect wrote a file there; now it is a link out of the
+                # static folders, a FIFO or gone. (A size not the recorded one
+                # is logged where it is checked.)
+                logger.warning("Not serving %s: not as release %s collected it.", path, segment)
             return None
         if len(self.looked_up) >= LOOKED_UP_LIMIT:
             for old in list(self.looked_up)[: LOOKED_UP_LIMIT // 2]:

@@ -160,6 +160,9 @@ class Linker:
         sources, files = marker.get("sources"), marker.get("files")
         self.theirs: dict[str, object] = sources if isinstance(sources, dict) else {}
         self.sizes: dict[str, object] = files if isinstance(files, dict) else {}
+        completed = marker.get("completed")
+        self.completed = float(completed) if isinstance(completed, (int, float)) else 0.0
+        """When the origin was complete: a file written since is not as its collect left it."""
         self.ours = ours
         self.folders: set[str] = set()
         """Folders of the new release known to exist."""
@@ -185,8 +188,11 @@ class Linker:
                 self.stopped = f"{self.folder}: {error.strerror}"
             return False  # gone since, there already, EPERM, EMLINK: the copy decides
         found = os.lstat(target)
-        if not stat.S_ISREG(found.st_mode) or found.st_size != ours.size:
-            os.unlink(target)  # changed in the origin since its collect: never shared
+        # Written since its release was complete (edited in place, same size or
+        # not): its bytes may not be the ones recorded, so they are never shared.
+        changed = found.st_size != ours.size or found.st_mtime > self.completed
+        if not stat.S_ISREG(found.st_mode) or changed:
+            os.unlink(target)
             return False
         self.linked += 1
         return True

@@ -23,10 +23,6 @@ from .conf import conf
 logger = logging.getLogger("django_static_url_helper")
 
 
-RECORDS_KEPT = 8
-"""How many older releases' markers a server holds in memory at once."""
-
-
 class Kept:
     """The versions a server of STATIC_ROOT keeps serving, each from its own folder.
 
@@ -76,9 +72,9 @@ class Kept:
         marker = release_tree.read_marker(self._storage, segment)
         if marker is None:
             return None
-        if len(self._records) > RECORDS_KEPT:
-            current = self._records.get(self.current)
-            self._records = {} if current is None else {self.current: current}
+        # Kept for as long as this Kept: one record per kept release at most
+        # (prune bounds them), and a request for an older release must never
+        # cost a marker read again, whatever order the requests come in.
         files: Mapping[str, int] = marker["files"]
         self._records[segment] = files
         return files

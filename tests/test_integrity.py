@@ -157,7 +157,9 @@ def test_an_unknown_name_is_an_error_naming_the_file_the_release_and_the_fix(
     text = str(raised.value)
     assert "'js/missing.js'" in text
     assert f"release {segment}" in text
-    assert "manage.py collectstatic" in text
+    # A complete release never takes other files: the fix is a new release.
+    assert "needs a new release" in text
+    assert "its own release id" in text
 
 
 def test_a_manifest_storage_records_the_hashed_files_as_written(
@@ -288,6 +290,15 @@ def test_the_value_is_sha384_in_base64() -> None:
     body = b"console.log(1)"
     expected = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
     assert integrity.value(hashlib.sha384(body).digest()) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["sha384-AAAA", "sha384-" + "A" * 63 + "!", "sha256-" + "A" * 64, "sha384-" + "A" * 65]
+)
+def test_a_recorded_value_that_is_not_a_sha384_is_no_value(bad: str) -> None:
+    good = integrity.value(hashlib.sha384(b"x").digest())
+    assert integrity.valid({"js/app.js": good}) == {"js/app.js": good}
+    assert integrity.valid({"js/app.js": good, "css/site.css": bad}) is None
 
 
 def test_the_marker_reader_still_takes_a_marker_without_values(site: Releases) -> None:

@@ -131,6 +131,26 @@ def test_a_changed_file_in_the_previous_release_is_copied_not_linked(site: Site)
     assert read_tree(site.root / two) == RELEASE_B
 
 
+def test_a_file_edited_in_place_with_its_size_kept_is_copied_not_linked(site: Site) -> None:
+    one, _ = site.deploy(RELEASE_A)
+    script = site.root / one / "js/app.js"
+    with open(script, "r+b") as edited:  # the same size, other bytes, the same inode
+        edited.write(b"alert(1)//")
+    assert script.stat().st_size == len(RELEASE_A["js/app.js"])
+    two, out = site.deploy(RELEASE_B)
+    assert "1 of them hard-linked" in out  # img/logo.svg only
+    assert site.inode(two, "js/app.js").st_ino != script.stat().st_ino
+    assert read_tree(site.root / two) == RELEASE_B
+
+
+def test_rehash_links_nothing(site: Site) -> None:
+    site.deploy(RELEASE_A)
+    two, out = site.deploy(RELEASE_B, "--rehash")
+    assert "hard-linked" not in out
+    assert all(site.inode(two, name).st_nlink == 1 for name in SHARED)
+    assert read_tree(site.root / two) == RELEASE_B
+
+
 @pytest.mark.parametrize("code", [errno.EPERM, errno.EMLINK, errno.EACCES])
 def test_a_file_that_cannot_be_linked_is_copied(
     site: Site, monkeypatch: pytest.MonkeyPatch, code: int

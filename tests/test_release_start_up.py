@@ -144,3 +144,31 @@ def test_looked_up_files_of_older_releases_are_bounded(
             assert found is not None, (segment, number)
             assert found.cache_control == IMMUTABLE
     assert 0 < len(middleware.looked_up) <= 8
+
+
+def test_requests_cycling_over_many_kept_releases_read_each_marker_once(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    releases = Releases(settings, tmp_path, 12)
+    middleware, read_markers = started(monkeypatch)
+    for number in (1, 2, 3):  # a new file of every older release each time round
+        for segment in releases.segments[:-1]:
+            path = f"/static/{segment}/css/f{number}.css"
+            response = read(cast(HttpResponseBase, middleware(RequestFactory().get(path))))
+            assert response["Cache-Control"] == IMMUTABLE, path
+    assert sorted(read_markers) == sorted(releases.segments)
+
+
+def test_an_older_releases_file_replaced_by_a_link_out_is_a_404_and_logged(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    releases = Releases(settings, tmp_path, 3)
+    oldest = releases.segments[0]
+    secret = tmp_path / "secret.css"
+    secret.write_bytes(b"/* r0 1 */")  # the recorded size: only the link gives it away
+    linked = releases.root / oldest / "css" / "f1.css"
+    linked.unlink()
+    linked.symlink_to(secret)
+    response = read(Client().get(f"/static/{oldest}/css/f1.css"))
+    assert (response.status_code, response["Cache-Control"]) == (404, "no-store")
+    assert f"Not serving {linked}: not as release {oldest} collected it." in caplog.text

@@ -159,7 +159,7 @@ class Command(StaticCollect):
             self.log(f"Release {segment} lost {len(gone)} file(s), e.g. {gone[0]}: repairing.", 1)
             if not self.dry_run:
                 release_tree.delete_marker(storage, segment)
-        if not self.dry_run:
+        if not self.dry_run and not options["rehash"]:  # --rehash trusts no earlier bytes
             self.linker = release_links.linker(storage, segment, self.start, hashed.records)
         result = super().handle(**options) or ""
         if self.dry_run:
