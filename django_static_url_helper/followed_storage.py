@@ -60,9 +60,10 @@ class FollowsPublished:
         Only a complete release is followed; while the one published is not
         (a tree shipped marker first), the version read before stays.
         """
+        following = self.__dict__.get("_following")
+        if following is not None and time.monotonic() < following.fresh_until:
+            return following.current  # type: ignore[no-any-return]  # the hot path: a clock reading
         following = self.following()
-        if time.monotonic() < following.fresh_until:
-            return following.current  # the hot path: one clock reading
         return following.published(
             self.read_published_if_changed, conf.follow_interval, self.release_complete
         )
