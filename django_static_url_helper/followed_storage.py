@@ -50,7 +50,12 @@ class FollowsPublished:
         static_url = conf.static_url
         segment = pinned_segment()
         if segment is None and conf.follow:
-            published = self.published()
+            # published()'s hot path, inline: every {% static %} passes here.
+            following = self.__dict__.get("_following")
+            if following is not None and time.monotonic() < following.fresh_until:
+                published = following.current
+            else:
+                published = self.published()
             segment = None if published is None else published.segment
         return (static_url.segment if segment is None else segment), static_url
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 
+from django.contrib.staticfiles.storage import StaticFilesStorage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.functional import LazyObject
@@ -106,7 +107,8 @@ def _sizes(storage: Any, names: Iterable[str]) -> Iterator[tuple[str, int]]:
     """``(name, size)`` of each of ``names`` the storage holds."""
     concrete = storage._wrapped if isinstance(storage, LazyObject) else storage
     plain = isinstance(concrete, FileSystemStorage)
-    if not plain or type(concrete).path is not FileSystemStorage.path:
+    default_path = type(concrete).path in (FileSystemStorage.path, StaticFilesStorage.path)
+    if not plain or not default_path or not concrete.location:
         yield from ((name, storage.size(name)) for name in names if storage.exists(name))
         return
     # One stat a file: Django's exists() and size() each check the name and

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping
 from typing import cast
 
@@ -46,6 +47,8 @@ class Kept:
         """Versions with a marker when this was read; the current one only if complete."""
         self._storage = storage
         self._records: dict[str, Mapping[str, int]] = {}
+        self._incomplete: dict[str, float] = {}
+        """When a marker that is not a complete one was last read, by version."""
         if current_files is not None:
             self._records[current] = current_files
 
@@ -61,16 +64,20 @@ class Kept:
     def recorded(self, segment: str) -> Mapping[str, int] | None:
         """The size its collect recorded of each file of ``segment``; None if not complete.
 
-        A marker that is not a complete one (torn, still being written) is not
-        remembered: it is read again when next asked.
+        A marker that is not a complete one (torn, still being written) is read
+        again at most once per STATIC_VERSION_FOLLOW_INTERVAL.
         """
         if segment not in self.versions:
             return None
         found = self._records.get(segment)
         if found is not None:
             return found
+        now = time.monotonic()
+        if now - self._incomplete.get(segment, float("-inf")) < conf.follow_interval:
+            return None
         marker = release_tree.read_marker(self._storage, segment)
         if marker is None:
+            self._incomplete[segment] = now  # at most one entry per marker on disk
             return None
         # Kept for as long as this Kept: one record per kept release at most
         # (prune bounds them), and a request for an older release must never

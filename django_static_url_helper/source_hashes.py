@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from . import content_hash
@@ -98,7 +98,7 @@ def encode(records: Mapping[str, Record]) -> dict[str, str]:
     return encoded
 
 
-class Known(Mapping[str, Record]):
+class Known:
     """The records of a marker's ``sources``, each checked when it is looked up.
 
     A marker is a file on disk or in a bucket that anyone with write access
@@ -108,21 +108,6 @@ class Known(Mapping[str, Record]):
 
     def __init__(self, sources: object) -> None:
         self.sources: dict[object, object] = sources if isinstance(sources, dict) else {}
-
-    def __getitem__(self, name: str) -> Record:
-        record = _decode(self.sources[name])
-        if record is None:
-            raise KeyError(name)
-        return record
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name in self.sources if isinstance(name, str) and name in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _name in self)
-
-    def __contains__(self, name: object) -> bool:
-        return _decode(self.sources.get(name)) is not None
 
     def unchanged(self, name: str, path: str) -> Record | None:
         """The record of ``name`` if the file at ``path`` still has its size and identity."""

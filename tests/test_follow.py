@@ -360,29 +360,38 @@ def test_a_marker_that_is_a_fifo_makes_no_release_and_blocks_nothing(deploys: De
     assert done == [None]
 
 
+@pytest.mark.parametrize("torn", ["before the server starts", "after it started"])
 def test_a_torn_marker_is_looked_at_once_per_interval_not_per_request(
-    deploys: Deploys, monkeypatch: pytest.MonkeyPatch
+    deploys: Deploys, monkeypatch: pytest.MonkeyPatch, torn: str
 ) -> None:
-    from django_static_url_helper import release_serving
+    from django_static_url_helper import release_serving, release_tree
 
     deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600
-    (deploys.root / "abcdefabcdef.release.json").write_text('{"trunc')
+    marker = deploys.root / "abcdefabcdef.release.json"
+    if torn == "before the server starts":
+        marker.write_text('{"trunc')
     middleware = VersionedWhiteNoiseMiddleware(lambda request: HttpResponse("page"))
+    marker.write_text('{"trunc')
     listings: list[object] = []
-    kept = release_serving.kept
+    markers_read: list[str] = []
+    kept, read_marker = release_serving.kept, release_tree.read_marker
 
     def counting(segment: str | None) -> object:
         listings.append(segment)
         return kept(segment)
 
+    def reading(storage: Any, segment: str) -> Any:
+        markers_read.append(segment)
+        return read_marker(storage, segment)
+
     monkeypatch.setattr(release_serving, "kept", counting)
-    for _ in range(20):
-        response = cast(
-            HttpResponseBase, middleware(RequestFactory().get("/static/abcdefabcdef/old.txt"))
-        )
+    monkeypatch.setattr(release_tree, "read_marker", reading)
+    for path in ["/static/abcdefabcdef/old.txt"] * 20 + ["/static/0123456789ab/old.txt"]:
+        response = cast(HttpResponseBase, middleware(RequestFactory().get(path)))
         response.close()
         assert response["Cache-Control"] == "no-store"
     assert listings == []
+    assert markers_read == ["abcdefabcdef"]  # once, whatever the number of requests
 
 
 def test_a_manifest_storage_renders_the_hashed_names_of_the_release_it_follows(
