@@ -41,7 +41,9 @@ def flat_path(source: Source | None, static_root: str | os.PathLike[str] | None)
 
 def write_flat(path: str, segment: str | None, values: dict[str, str]) -> None:
     body = {"format": _FORMAT, "version": segment, "integrity": values}
-    release_folders.write_atomically(path, json.dumps(body, indent=1, sort_keys=True).encode())
+    # As the stamp beside it: atomic, not flushed (nor are the files it describes).
+    encoded = json.dumps(body, indent=1, sort_keys=True).encode()
+    release_folders.write_atomically(path, encoded, durable=False)
 
 
 class Recorded:
