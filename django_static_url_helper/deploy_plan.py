@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 from django.core.management.base import CommandError
@@ -27,16 +26,22 @@ Digest = Callable[[], str]
 
 
 class Hashing:
-    """The digest of the files to collect, computed in the background; calling it waits."""
+    """The digest of the files to collect, computed when first asked for."""
 
-    def __init__(self, future: Future[source_hashes.Hashed]) -> None:
-        self.future = future
+    def __init__(self, work: Callable[[], source_hashes.Hashed]) -> None:
+        self.work = work
+        self.done: source_hashes.Hashed | None = None
+
+    def result(self) -> source_hashes.Hashed:
+        if self.done is None:
+            self.done = self.work()
+        return self.done
 
     def __call__(self) -> str:
-        return self.future.result().digest
+        return self.result().digest
 
     def records(self) -> dict[str, source_hashes.Record]:
-        return self.future.result().records
+        return self.result().records
 
 
 @contextlib.contextmanager
@@ -45,14 +50,16 @@ def hashing(
     known: source_hashes.Known,
     sha384: dict[str, bytes] | None = None,
 ) -> Iterator[Hashing]:
-    """Hash the files to collect in the background, while they are copied.
+    """The hashing of the files to collect, done when the digest is first asked for.
 
-    Hashing reads every byte the ``known`` records do not vouch for;
-    overlapping it with the copy hides most of its cost. Once the digest is
-    in, ``sha384`` holds the SHA-384 of each file read (integrity values).
+    Hashing reads every byte the ``known`` records do not vouch for, on up to
+    two threads (``content_hash``). It runs before the copy when the version
+    depends on it (a content stamp), else after it: hashing beside the copy,
+    in a thread of its own, made the whole deploy slower on a 2-core machine
+    (bench/README.md, figure 2). Once the digest is in, ``sha384`` holds the
+    SHA-384 of each file read (integrity values).
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="static-digest") as pool:
-        yield Hashing(pool.submit(source_hashes.hash_sources, found, known, sha384=sha384))
+    yield Hashing(lambda: source_hashes.hash_sources(found, known, sha384=sha384))
 
 
 class Plan(NamedTuple):

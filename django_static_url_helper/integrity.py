@@ -1,6 +1,6 @@
 """Subresource Integrity values of a collect: ``sha384-<base64>`` of each file as collected.
 
-The collect's background hashing (``deploy_plan.hashing``) already reads every
+The collect's hashing (``deploy_plan.hashing``) already reads every
 source file for the version's digest; it hashes each with SHA-384 in the same
 read. A file the storage copied as it is gets its source's value. A file the
 storage wrote itself or changed (a manifest storage's hashed names, rewritten
@@ -72,7 +72,7 @@ def collected(
     """The value of every file in ``names`` (name to collected size), sorted by name.
 
     ``sources`` is the size of each source file, ``sha384`` its SHA-384 (read
-    in the background), ``rewritten`` the names post-processing reported,
+    by the collect's hashing), ``rewritten`` the names post-processing reported,
     ``inherited`` the values recorded for sources that were not read because
     they did not change. A source's value is taken only for a name the
     storage wrote with the source's size and did not post-process; every

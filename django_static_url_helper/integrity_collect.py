@@ -2,7 +2,7 @@
 
 A release's values go into its marker (``release_tree.write_marker``); a
 collect into one folder writes them to a record of its own
-(``integrity_record``). A file whose source the background hashing read
+(``integrity_record``). A file whose source the collect's hashing read
 gets the SHA-384 of that read; one whose source record was reused unchanged
 (``source_hashes``) takes the value the release it starts from recorded for
 it, so a deploy that changes a few files reads only those.

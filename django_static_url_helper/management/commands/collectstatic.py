@@ -44,7 +44,7 @@ from ...source_listing import found_files
 class Command(StaticCollect):
     releasing = False
     sha384: dict[str, bytes]
-    """SHA-384 of each source file the background hashing read (integrity values)."""
+    """SHA-384 of each source file the collect's hashing read (integrity values)."""
     lock: HeldLock = HeldLock(None)
     """The collect lock while held; a dry run holds none and this one stands in."""
     start: release_links.Start | None = None
