@@ -55,7 +55,7 @@ def hashing(
     Hashing reads every byte the ``known`` records do not vouch for, on up to
     two threads (``content_hash``). It runs before the copy when the version
     depends on it (a content stamp), else after it: hashing beside the copy,
-    in a thread of its own, made the whole deploy slower on a 2-core machine
+    in a thread of its own, hid no measurable time on a 2-core machine
     (bench/README.md, figure 2). Once the digest is in, ``sha384`` holds the
     SHA-384 of each file read (integrity values).
     """
