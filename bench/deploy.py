@@ -7,7 +7,11 @@ STATIC_URL from ``get_static_url_stamp()``: with VersionedStaticFilesStorage
 it collects, then hashes the collected sources and writes the stamp; with
 release directories (ReleaseStaticFilesStorage) it takes the lock, collects
 into ``STATIC_ROOT/<version>/``, writes the completion marker and the stamp,
-then publishes ``published.json``. The baseline is Django's own
+then publishes ``published.json``. Release directories run twice: with the
+content stamp, whose digest names the folder, so the hashing comes first,
+and with a release id, where the hashing runs beside the copy (in a child
+process, ``hash_worker``). Every variant runs once untimed first (bytecode
+compiled, page cache warm). The baseline is Django's own
 ``collectstatic`` of the same tree (django_static_url_helper not installed).
 whitenoise's CompressedManifest runs twice: as installed (with Brotli when
 the Brotli package is there, as the test extra installs it) and without
@@ -66,6 +70,8 @@ class Variant(NamedTuple):
     """whitenoise only: False hides Brotli from the child; True: as installed."""
     integrity: bool = True
     """Ours only: False records no integrity values (no SHA-384 read, nothing written)."""
+    release_id: bool = False
+    """Ours with release directories: STATIC_URL from a release id, not the content stamp."""
 
 
 NO_BROTLI = "raise ImportError('hidden by bench/deploy.py: whitenoise compresses with gzip only')\n"
@@ -77,6 +83,7 @@ OURS = "ours: collectstatic (collect + stamp)"
 RELEASES = "ours: collectstatic, release directories"
 OURS_BARE = "ours: collect + stamp, no integrity values"
 RELEASES_BARE = "ours: release directories, no integrity values"
+RELEASE_ID = "ours: release directories, release id"
 INTEGRITY_TARGET = 1.03
 MANIFEST_LABEL = "collectstatic, ManifestStaticFilesStorage"
 VARIANTS = {
@@ -88,6 +95,9 @@ VARIANTS = {
     ),
     RELEASES_BARE: Variant(
         "django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True, integrity=False
+    ),
+    RELEASE_ID: Variant(
+        "django_static_url_helper.releases.ReleaseStaticFilesStorage", True, True, release_id=True
     ),
     MANIFEST_LABEL: Variant(MANIFEST, ours=False, releases=False),
     "collectstatic, whitenoise CompressedManifest, gzip + Brotli": Variant(
@@ -108,11 +118,20 @@ def hidden_brotli(work: Path) -> Path:
 
 
 def env_of(variant: Variant, work: Path) -> dict[str, str]:
-    """PYTHONPATH of a child: the bench folder, and the hidden Brotli when asked."""
+    """A child's environment: the bench folder, the hidden Brotli when asked, and bytecode.
+
+    Every variant imports modules compiled once, as from a ``pip install``
+    (which compiles them): with ``PYTHONDONTWRITEBYTECODE`` set, a package
+    imported from a source checkout would compile its modules at every
+    start, and Django's, compiled at install, would not.
+    """
     paths = [str(HERE), os.environ.get("PYTHONPATH", "")]
     if variant.brotli is False:
         paths.insert(0, str(hidden_brotli(work)))
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work.parent / "bytecode")
+    return env
 
 
 def whitenoise_brotli(variant: Variant, work: Path) -> bool:
@@ -133,7 +152,9 @@ def deploy(source: Path, work: Path, variant: Variant) -> Callable[[], float]:
         "BENCH_ROOT": str(root),
         "BENCH_STORAGE": variant.storage,
     }
-    if variant.ours:
+    if variant.release_id:
+        env["BENCH_RELEASE"] = "bench-1"
+    elif variant.ours:
         env["BENCH_STAMP"] = str(stamp)
     else:
         env["BENCH_PLAIN"] = "1"
@@ -159,7 +180,7 @@ def check(root: Path, stamp: Path, variant: Variant) -> None:
     """The run left what the servers need: the files, and ours the stamp (and the publication)."""
     if not root.is_dir() or not any(root.iterdir()):
         raise RuntimeError(f"collectstatic left nothing in {root}")
-    if variant.ours and not stamp.is_file():
+    if variant.ours and not variant.release_id and not stamp.is_file():
         raise RuntimeError(f"collectstatic wrote no stamp at {stamp}")
     if variant.releases and not (root / "published.json").is_file():
         raise RuntimeError(f"collectstatic published nothing in {root}")
@@ -230,6 +251,8 @@ def main() -> None:
             for i, (name, variant) in enumerate(measured.items()):
                 work = synthetic.root.parent / f"v{i}"
                 variants[f"{number} {name}"] = deploy(synthetic.root, work, variant)
+        for run in [] if options.quick else variants.values():
+            run()  # untimed: bytecode compiled, page cache warm
         samples = benchlib.rounds(options, variants)
     lines = []
     for number, place in enumerate(places):
@@ -255,7 +278,7 @@ def main() -> None:
             )
         )
         kind = "tmpfs" if benchlib.filesystem(place) == "tmpfs" else "disk"
-        for name in (OURS, RELEASES):
+        for name in (OURS, RELEASES, RELEASE_ID):
             ratio = statistics.median(samples.ratios(f"{number} {name}", f"{number} {PLAIN}"))
             text = f"{name} at most {TARGET}x plain collectstatic on {kind} ({ratio:.3f}x)"
             lines.append(benchlib.target(options, text, ratio <= TARGET))

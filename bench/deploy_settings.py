@@ -2,7 +2,8 @@
 
 BENCH_SOURCE: the tree to collect; BENCH_ROOT: STATIC_ROOT; BENCH_STORAGE: the
 staticfiles backend; BENCH_STAMP, when set: the stamp file STATIC_URL is read
-from (otherwise STATIC_URL is a plain ``/static/``); BENCH_PLAIN, when set:
+from; BENCH_RELEASE, when set instead: the release id STATIC_URL carries
+(otherwise STATIC_URL is a plain ``/static/``); BENCH_PLAIN, when set:
 django_static_url_helper is neither installed nor imported, so
 ``collectstatic`` is Django's own command; BENCH_NO_INTEGRITY, when set: the
 collect records no integrity values (what the deploy cost before them).
@@ -27,6 +28,8 @@ else:
     INSTALLED_APPS = ["django_static_url_helper", "django.contrib.staticfiles"]
     if "BENCH_STAMP" in os.environ:
         STATIC_URL = url_helper.get_static_url_stamp("/static/", os.environ["BENCH_STAMP"])
+    elif "BENCH_RELEASE" in os.environ:
+        STATIC_URL = url_helper.get_static_url_release("/static/", os.environ["BENCH_RELEASE"])
     else:
         STATIC_URL = "/static/"
 

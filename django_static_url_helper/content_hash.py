@@ -116,12 +116,25 @@ def combine(digests: Iterable[tuple[str, bytes]]) -> str:
     return total.hexdigest()
 
 
+class Status(NamedTuple):
+    """What a collect records of a file's status (``os.stat_result``'s fields of the same names)."""
+
+    st_size: int
+    st_ino: int
+    st_mtime_ns: int
+    st_ctime_ns: int
+
+
+def status(found: os.stat_result) -> Status:
+    return Status(found.st_size, found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
+
+
 class FileRead(NamedTuple):
     digest: bytes
     """sha256 of the bytes read."""
     size: int
     """How many bytes were read."""
-    before: os.stat_result
+    before: Status
     """The open file's status before its first byte was read."""
     sha384: bytes | None = None
     """SHA-384 of the same bytes, when asked for (an integrity value)."""
@@ -163,7 +176,7 @@ def _read_batch(paths: list[str]) -> list[FileRead]:
         # os.read beats a file object's readinto here: far less Python per file.
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
         try:
-            before, size = os.fstat(fd), 0
+            before, size = status(os.fstat(fd)), 0
             while chunk := os.read(fd, _CHUNK):
                 file_hash.update(chunk)
                 size += len(chunk)
@@ -180,7 +193,7 @@ def _read_batch_384(paths: list[str]) -> list[FileRead]:
         file_hash, integrity = hashlib.sha256(), hashlib.sha384()
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
         try:
-            before, size = os.fstat(fd), 0
+            before, size = status(os.fstat(fd)), 0
             while chunk := os.read(fd, _CHUNK):
                 file_hash.update(chunk)
                 integrity.update(chunk)

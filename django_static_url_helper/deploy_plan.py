@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.core.management.base import CommandError
 
-from . import content_hash, source_hashes, version
+from . import content_hash, hash_worker, source_hashes, version
 from .conf import conf
 
 _STABLE_SOURCES = (
@@ -49,17 +49,29 @@ def hashing(
     found: list[tuple[str, str]],
     known: source_hashes.Known,
     sha384: dict[str, bytes] | None = None,
+    *,
+    beside_copy: bool = True,
 ) -> Iterator[Hashing]:
-    """The hashing of the files to collect, done when the digest is first asked for.
+    """The hashing of the files to collect, begun now, finished when the digest is asked for.
 
-    Hashing reads every byte the ``known`` records do not vouch for, on up to
-    two threads (``content_hash``). It runs before the copy when the version
-    depends on it (a content stamp), else after it: hashing beside the copy,
-    in a thread of its own, hid no measurable time on a 2-core machine
-    (bench/README.md, figure 2). Once the digest is in, ``sha384`` holds the
-    SHA-384 of each file read (integrity values).
+    Hashing reads every byte the ``known`` records do not vouch for. Beside
+    the copy it runs in a child process (``hash_worker``); a version that is
+    the digest (a content stamp with release directories) is needed before
+    the copy, and then this process hashes on up to two threads, which is
+    faster when nothing else runs. Once the digest is in, ``sha384`` holds the
+    SHA-384 of each file read (integrity values). A collect that fails stops
+    the child.
     """
-    yield Hashing(lambda: source_hashes.hash_sources(found, known, sha384=sha384))
+    started = source_hashes.Started(found, known)
+    paths, want = started.paths(), sha384 is not None
+    if not beside_copy:
+        yield Hashing(lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384))
+        return
+    pending = hash_worker.Pending(paths, sha384=want)
+    try:
+        yield Hashing(lambda: started.finish(pending.result(), sha384))
+    finally:
+        pending.close()
 
 
 class Plan(NamedTuple):

@@ -10,7 +10,6 @@ it, so a deploy that changes a few files reads only those.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,10 +73,11 @@ def flat_record(storage: Any) -> str | None:
 
 
 def write_flat_values(
-    command: Any, record: str, segment: str | None, found: list[tuple[str, str]]
+    command: Any, record: str, segment: str | None, records: Mapping[str, Record]
 ) -> None:
+    """The record of a collect into one folder, from the sizes and hashes its hashing read."""
     storage = command.storage
-    sources = {name: os.path.getsize(path) for name, path in found}
+    sources = {name: source.size for name, source in records.items()}
     names = integrity.flat_names(storage, sources)
     rewritten = set(command.post_processed_files)
     values = integrity.collected(storage, names, sources, command.sha384, rewritten)

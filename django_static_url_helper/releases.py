@@ -46,15 +46,31 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
     bucket use ``releases_s3.ReleaseS3Storage`` (or its ``S3ReleaseMixin``).
     """
 
+    # Django's storage asks for ``location`` several times per file a collect
+    # copies: the last answer is kept, for the root and segment it was for.
+    _root_of: tuple[object, str] = (None, "")
+    _folder_of: tuple[str, str, str] = ("", "", "")
+
     @property
     def release_root(self) -> str:
         """STATIC_ROOT (absolute) or the bucket prefix, without any segment."""
         base = getattr(self, "base_location", None)
-        return os.fspath(os.path.abspath(base)) if base else ""
+        if not base:
+            return ""
+        given, root = self._root_of
+        if given is not base:
+            root = os.fspath(os.path.abspath(base))
+            self._root_of = (base, root)
+        return root
 
     def release_folder(self, segment: str) -> str:
         """Where version ``segment`` lives: a folder, or a bucket key prefix."""
-        return os.path.join(self.release_root, segment)
+        root = self.release_root
+        given_root, given_segment, folder = self._folder_of
+        if given_root != root or given_segment != segment:
+            folder = os.path.join(root, segment)
+            self._folder_of = (root, segment, folder)
+        return folder
 
     @property
     def release_segment(self) -> str:

@@ -45,7 +45,7 @@ class Hashed(NamedTuple):
     """How many files were read; the others' hashes were reused."""
 
 
-def _identity(found: os.stat_result) -> tuple[int, int, int]:
+def _identity(found: os.stat_result | content_hash.Status) -> tuple[int, int, int]:
     return (found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
 
 
@@ -61,28 +61,47 @@ def hash_sources(
     With ``sha384``, the SHA-384 of each file read is put there by name; a
     file whose record was reused is not read, and gets none.
     """
-    pairs = sorted(found)
-    records: dict[str, Record] = {}
-    unread: list[tuple[str, str]] = []
-    for name, path in pairs:
-        record = known.unchanged(name, path)
-        if record is not None:
-            records[name] = record
-            continue
-        unread.append((name, path))
-    started = time.time_ns()
-    paths = [path for _name, path in unread]
-    read = content_hash.read_files(paths, workers=workers, sha384=sha384 is not None)
-    for (name, _path), done in zip(unread, read, strict=True):
-        if sha384 is not None and done.sha384 is not None:
-            sha384[name] = done.sha384
-        before = done.before
-        settled = started - max(before.st_mtime_ns, before.st_ctime_ns) >= RACY_NS
-        trusted = settled and before.st_size == done.size
-        stat = _identity(before) if trusted else None
-        records[name] = Record(done.size, done.digest.hex(), stat)
-    digest = content_hash.combine((name, bytes.fromhex(records[name].sha256)) for name, _ in pairs)
-    return Hashed(digest, records, len(unread))
+    started = Started(found, known)
+    read = content_hash.read_files(started.paths(), workers=workers, sha384=sha384 is not None)
+    return started.finish(read, sha384)
+
+
+class Started:
+    """A hashing of sources begun: the known records checked, the other files still to read."""
+
+    def __init__(self, found: Iterable[tuple[str, str]], known: Known) -> None:
+        self.pairs = sorted(found)
+        self.records: dict[str, Record] = {}
+        self.unread: list[tuple[str, str]] = []
+        for name, path in self.pairs:
+            record = known.unchanged(name, path)
+            if record is not None:
+                self.records[name] = record
+            else:
+                self.unread.append((name, path))
+        # Before any byte is read: a file changed after this is not trusted (RACY_NS).
+        self.started = time.time_ns()
+
+    def paths(self) -> list[str]:
+        """The files whose hashes no record vouches for, to read in this order."""
+        return [path for _name, path in self.unread]
+
+    def finish(self, read: list[content_hash.FileRead], sha384: dict[str, bytes] | None) -> Hashed:
+        """The records and digest, from the reads of ``paths()``."""
+        records = self.records
+        for (name, _path), done in zip(self.unread, read, strict=True):
+            if sha384 is not None and done.sha384 is not None:
+                sha384[name] = done.sha384
+            before = done.before
+            settled = self.started - max(before.st_mtime_ns, before.st_ctime_ns) >= RACY_NS
+            trusted = settled and before.st_size == done.size
+            stat = _identity(before) if trusted else None
+            records[name] = Record(done.size, done.digest.hex(), stat)
+        pairs = self.pairs
+        digest = content_hash.combine(
+            (name, bytes.fromhex(records[name].sha256)) for name, _ in pairs
+        )
+        return Hashed(digest, records, len(self.unread))
 
 
 def encode(records: Mapping[str, Record]) -> dict[str, str]:

@@ -76,6 +76,7 @@ def test_quick_run_prints_every_figure_table() -> None:
         "ours: collectstatic, release directories",
         "ours: collect + stamp, no integrity values",
         "ours: release directories, no integrity values",
+        "ours: release directories, release id",
         "collectstatic, ManifestStaticFilesStorage",
         "cat of every file",
         "git (10,000 packed refs)",
@@ -94,8 +95,8 @@ def test_quick_run_prints_every_figure_table() -> None:
     )
     targets = re.findall(r"^target: .*$", out, re.MULTILINE)
     # render: url() and {% static %} at each of 3 quick sizes; stamp: 2 and 1 thread; boot: 1;
-    # deploy, per table: ours vs plain (2), with vs without integrity values (2), vs Manifest.
-    assert len(targets) == 2 * 3 + 2 + 1 + 5 * deploy_tables
+    # deploy, per table: ours vs plain (3), with vs without integrity values (2), vs Manifest.
+    assert len(targets) == 2 * 3 + 2 + 1 + 6 * deploy_tables
     assert all(line.endswith(": not judged on a quick run") for line in targets)
     # Every figure prints the load average at its start and end.
     assert len(re.findall(r"^load average at start: ", out, re.MULTILINE)) == 4

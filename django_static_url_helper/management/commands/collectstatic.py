@@ -70,7 +70,9 @@ class Command(StaticCollect):
         recorded = None if self.start is None or options["rehash"] else self.start.marker
         known = source_hashes.Known((recorded or {}).get("sources"))
         self.sha384 = {}
-        with hashing(found, known, self.sha384) as hashed:
+        # A content stamp names the release folder: its digest comes before the copy.
+        beside_copy = named_segment() is not None
+        with hashing(found, known, self.sha384, beside_copy=beside_copy) as hashed:
             return self.collect_release_locked(plan(hashed), hashed, options)
 
     def collect_release_locked(
@@ -123,7 +125,7 @@ class Command(StaticCollect):
             digest = hashed()
         if record is not None:  # before the stamp: a server booting on it finds its values
             segment = version.content_segment(digest) if stamp else conf.static_url.segment
-            integrity_collect.write_flat_values(self, record, segment, found)
+            integrity_collect.write_flat_values(self, record, segment, hashed.records())
         if not stamp or source is None:
             return result
         self.write_stamp(Plan(version.content_segment(digest), source.path), digest)

@@ -1,0 +1,182 @@
+"""The child process that hashes the files to collect beside the copy, and its fallbacks."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from django.core.management import call_command
+
+from django_static_url_helper import (
+    content_hash,
+    hash_worker,
+    integrity,
+    integrity_record,
+    url_helper,
+)
+
+from .release_support import RELEASE_STORAGES
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
+MANY = 80
+"""More files than the worker's threshold: a collect of these starts a child."""
+
+
+def many_files(root: Path, count: int = MANY) -> list[str]:
+    paths = []
+    for number in range(count):
+        path = root / f"d{number % 7}" / f"f{number}.js"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f"f{number}();".encode() * (number + 1))
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_worker._Child]:
+    """Every child a Pending starts, in order."""
+    children: list[hash_worker._Child] = []
+    start = hash_worker._Child.start
+
+    def recording(paths: list[str], sha384: bool) -> hash_worker._Child | None:
+        child = start(paths, sha384)
+        if child is not None:
+            children.append(child)
+        return child
+
+    monkeypatch.setattr(hash_worker._Child, "start", staticmethod(recording))
+    return children
+
+
+@pytest.mark.parametrize("sha384", [False, True])
+def test_the_child_gives_what_hashing_in_process_gives(
+    tmp_path: Path, sha384: bool, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path)
+    found = hash_worker.Pending(paths, sha384=sha384).result()
+    assert len(started) == 1
+    assert started[0].process.returncode == 0
+    assert found == content_hash.read_files(paths, sha384=sha384)
+    last = Path(paths[-1]).read_bytes()
+    assert found[-1].digest == hashlib.sha256(last).digest()
+    assert found[-1].sha384 == (hashlib.sha384(last).digest() if sha384 else None)
+    assert found[-1].before.st_ino == os.stat(paths[-1]).st_ino
+
+
+def test_a_few_files_are_hashed_without_a_child(
+    tmp_path: Path, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path, 3)
+    assert hash_worker.Pending(paths).result() == content_hash.read_files(paths)
+    assert started == []
+
+
+def test_a_file_gone_before_the_child_read_it_is_the_in_process_error(
+    tmp_path: Path, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path)
+    os.unlink(paths[40])
+    pending = hash_worker.Pending(paths)
+    with pytest.raises(FileNotFoundError) as raised:
+        pending.result()
+    assert raised.value.filename == paths[40]
+    assert started[0].process.returncode == 1
+
+
+@pytest.mark.parametrize("executable", ["", "/nonexistent/python", "/bin/false"])
+def test_no_usable_interpreter_hashes_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executable: str
+) -> None:
+    paths = many_files(tmp_path)
+    monkeypatch.setattr(sys, "executable", executable)
+    assert hash_worker.Pending(paths, sha384=True).result() == content_hash.read_files(
+        paths, sha384=True
+    )
+
+
+def test_output_cut_short_is_not_trusted(tmp_path: Path) -> None:
+    paths = many_files(tmp_path)
+    child = hash_worker._Child.start(paths, False)
+    assert child is not None
+    child.process.wait()
+    child.output.seek(0)
+    whole = child.output.read()
+    child.output.seek(0)
+    child.output.truncate()
+    child.output.write(whole[:-1])
+    assert child.collect(len(paths), False) is None
+
+
+def test_serve_refuses_an_unknown_mode() -> None:
+    out = io.BytesIO()
+    assert hash_worker.serve(io.BytesIO(b"md5\0/etc/hostname"), out) == 2
+    assert out.getvalue() == b""
+
+
+def test_close_stops_the_child(tmp_path: Path, started: list[hash_worker._Child]) -> None:
+    pending = hash_worker.Pending(many_files(tmp_path))
+    pending.close()
+    assert started[0].process.returncode is not None
+    assert started[0].output.closed
+    pending.close()  # a second close does nothing
+
+
+def test_a_collect_of_many_files_hashes_them_in_a_child(
+    settings: Settings, tmp_path: Path, started: list[hash_worker._Child]
+) -> None:
+    sources = tmp_path / "sources"
+    many_files(sources)
+    stamp = tmp_path / "static-version.txt"
+    settings.STATICFILES_DIRS = [sources]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert len(started) == 1
+    assert started[0].process.returncode == 0
+    root = tmp_path / "collected"
+    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
+    values = integrity_record.read_flat(f"{stamp}{integrity_record.RECORD_SUFFIX}").values
+    assert values is not None
+    assert len(values) == MANY
+    for name in ("d0/f0.js", f"d{(MANY - 1) % 7}/f{MANY - 1}.js"):
+        digest = hashlib.sha384((root / name).read_bytes()).digest()
+        assert values[name] == integrity.value(digest)
+
+
+@pytest.mark.parametrize(("source", "children"), [("release", 1), ("stamp", 0)])
+def test_a_release_collect_hashes_beside_the_copy_unless_the_digest_names_it(
+    settings: Settings,
+    tmp_path: Path,
+    started: list[hash_worker._Child],
+    source: str,
+    children: int,
+) -> None:
+    sources = tmp_path / "sources"
+    many_files(sources)
+    stamp = tmp_path / "static-version.txt"
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATICFILES_DIRS = [sources]
+    settings.STATIC_ROOT = tmp_path / "root"
+    settings.STATIC_URL = (
+        url_helper.get_static_url_release("/static/", "r1")
+        if source == "release"
+        else url_helper.get_static_url_stamp("/static/", stamp)
+    )
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # A content stamp names the folder, so its digest comes before the copy, in-process.
+    assert len(started) == children
+    (marker,) = (tmp_path / "root").glob("*.release.json")
+    folder = tmp_path / "root" / marker.name.removesuffix(".release.json")
+    recorded = json.loads(marker.read_bytes())
+    assert recorded["digest"] == content_hash.hash_tree(folder)
+    name = f"d{(MANY - 1) % 7}/f{MANY - 1}.js"
+    digest = hashlib.sha384((folder / name).read_bytes()).digest()
+    assert recorded["integrity"][name] == integrity.value(digest)
