@@ -75,15 +75,17 @@ def collected(
     by the collect's hashing), ``rewritten`` the names post-processing reported,
     ``inherited`` the values recorded for sources that were not read because
     they did not change. A source's value is taken only for a name the
-    storage wrote with the source's size and did not post-process; every
+    storage wrote with the source's size and did not post-process, and only
+    from a storage that saves files as they are (``saves_as_is``); every
     other file is read back.
     """
     values: dict[str, str] = {}
     inherited = inherited or {}
+    as_is = saves_as_is(storage)
     for name in sorted(names):
         if is_variant(name, names):
             continue
-        as_source = sources.get(name) == names[name] and name not in rewritten
+        as_source = as_is and sources.get(name) == names[name] and name not in rewritten
         digest = sha384.get(name)
         if as_source and digest is not None:
             values[name] = value(digest)
@@ -94,13 +96,39 @@ def collected(
     return values
 
 
-def flat_names(storage: Any, sources: Iterable[str]) -> dict[str, int]:
-    """What a collect into one folder wrote: the sources, and a manifest's hashed names."""
+def flat_names(
+    storage: Any, sources: Mapping[str, int], copied: Collection[str] = ()
+) -> dict[str, int]:
+    """What a collect into one folder wrote: the sources, and a manifest's hashed names.
+
+    A storage that saves files as they are (Django's ``_save``, no
+    post-processing) wrote each of ``copied`` with its source's size; every
+    other name is looked up in the storage.
+    """
     names = set(sources)
     hashed = getattr(storage, "hashed_files", None)
     if isinstance(hashed, Mapping):
         names.update(name for name in hashed.values() if isinstance(name, str))
-    return dict(_sizes(storage, sorted(names)))
+    as_copied = saves_as_is(storage) and not hasattr(storage, "post_process")
+    sizes = {name: sources[name] for name in copied if name in sources} if as_copied else {}
+    sizes.update(_sizes(storage, sorted(names - sizes.keys())))
+    return sizes
+
+
+_SAVES_AS_IS = {
+    "django.core.files.storage.filesystem.FileSystemStorage",
+    "django_static_url_helper.releases.ReleaseStorageMixin",
+    "storages.backends.s3.S3Storage",
+}
+"""Storages whose ``_save`` writes the bytes it is given (S3 may gzip them, as HTTP does)."""
+
+
+def saves_as_is(storage: Any) -> bool:
+    """True when every ``_save`` in the storage's classes is one of ``_SAVES_AS_IS``."""
+    concrete = storage._wrapped if isinstance(storage, LazyObject) else storage
+    savers = [kind for kind in type(concrete).__mro__ if "_save" in vars(kind)]
+    names = {f"{kind.__module__}.{kind.__qualname__}" for kind in savers}
+    return bool(savers) and names <= _SAVES_AS_IS
 
 
 def _sizes(storage: Any, names: Iterable[str]) -> Iterator[tuple[str, int]]:

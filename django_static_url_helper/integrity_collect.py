@@ -78,7 +78,7 @@ def write_flat_values(
     """The record of a collect into one folder, from the sizes and hashes its hashing read."""
     storage = command.storage
     sources = {name: source.size for name, source in records.items()}
-    names = integrity.flat_names(storage, sources)
+    names = integrity.flat_names(storage, sources, command.copied_files)
     rewritten = set(command.post_processed_files)
     values = integrity.collected(storage, names, sources, command.sha384, rewritten)
     try:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.contrib.staticfiles.storage import StaticFilesStorage, staticfiles_storage
+from django.core.files.base import ContentFile
 from django.template import Context, Template
 from django.test import Client
 
@@ -25,6 +26,7 @@ from django_static_url_helper import (
 )
 from django_static_url_helper.integrity import IntegrityMissing
 from django_static_url_helper.integrity_record import RECORD_SUFFIX, ROOT_RECORD
+from django_static_url_helper.releases import ReleaseStorageMixin
 
 from .release_support import RELEASE_A, RELEASE_B, RELEASE_STORAGES, collect, make_tree
 
@@ -212,6 +214,37 @@ def _compressed_releases() -> type:
 
 
 CompressedReleases = _compressed_releases()
+
+
+class SwapsCase(StaticFilesStorage):
+    """Saves other bytes of the same size than it is given, as a minifier could."""
+
+    def _save(self, name: str, content: Any) -> str:
+        if not name.endswith(".json"):  # the release's own records stay as they are
+            content = ContentFile(content.read().swapcase())
+        saved: str = super()._save(name, content)  # type: ignore[misc]
+        return saved
+
+
+class ReleaseSwapsCase(ReleaseStorageMixin, SwapsCase):
+    pass
+
+
+@pytest.mark.parametrize("releases", [False, True])
+def test_a_storage_that_saves_other_bytes_gets_the_values_of_what_it_wrote(
+    settings: Settings, tmp_path: Path, releases: bool
+) -> None:
+    settings.DEBUG = False
+    settings.STATICFILES_DIRS = [make_tree(tmp_path / "src", RELEASE_A)]
+    settings.STATIC_ROOT = root = tmp_path / "collected"
+    kind = "ReleaseSwapsCase" if releases else "SwapsCase"
+    settings.STORAGES = {**RELEASE_STORAGES, "staticfiles": {"BACKEND": f"{__name__}.{kind}"}}
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
+    collect("-v0")
+    segment = str(settings.STATIC_URL).split("/")[2]
+    css = (root / segment if releases else root) / "css" / "site.css"
+    assert css.read_bytes() == RELEASE_A["css/site.css"].swapcase()
+    assert render('{% static_integrity "css/site.css" %}') == openssl_sri(css)
 
 
 # --- Without release directories: a record beside the stamp, or in STATIC_ROOT. ---
