@@ -28,8 +28,10 @@ Digest = Callable[[], str]
 class Hashing:
     """The digest of the files to collect, computed when first asked for."""
 
-    def __init__(self, work: Callable[[], source_hashes.Hashed]) -> None:
+    def __init__(self, work: Callable[[], source_hashes.Hashed], unread: int = 0) -> None:
         self.work = work
+        self.unread = unread
+        """How many files no earlier record vouches for: they are being read."""
         self.done: source_hashes.Hashed | None = None
 
     def result(self) -> source_hashes.Hashed:
@@ -65,11 +67,13 @@ def hashing(
     started = source_hashes.Started(found, known)
     paths, want = started.paths(), sha384 is not None
     if not beside_copy:
-        yield Hashing(lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384))
+        yield Hashing(
+            lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384), len(paths)
+        )
         return
     pending = hash_worker.Pending(paths, sha384=want)
     try:
-        yield Hashing(lambda: started.finish(pending.result(), sha384))
+        yield Hashing(lambda: started.finish(pending.result(), sha384), len(paths))
     finally:
         pending.close()
 
@@ -82,8 +86,13 @@ class Plan(NamedTuple):
 
 def named_segment() -> str | None:
     """The segment STATIC_URL names, unless the version is the digest (a stamp source)."""
+    return None if named_after_digest() else conf.static_url.segment
+
+
+def named_after_digest() -> bool:
+    """True when the version is the digest of the files collected (a stamp source)."""
     source = conf.source
-    return None if source is not None and source.kind == "stamp" else conf.static_url.segment
+    return source is not None and source.kind == "stamp"
 
 
 def plan(digest: Digest) -> Plan:

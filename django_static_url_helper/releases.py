@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 from typing import Any, cast
 
 from django.conf import STATICFILES_STORAGE_ALIAS
@@ -26,6 +28,9 @@ from .release_folders import CollectBusy, FileInfo, HeldLock, Waiting
 from .release_manifests import PerVersionManifests
 from .release_publication import PUBLISHED_NAME
 from .release_scope import in_release_collect, pinned, scope, scoped_segment
+
+INCOMING_PREFIX = ".incoming-"
+"""Folders a content version is collected into before its digest names it."""
 
 __all__ = [
     "CollectBusy",
@@ -118,6 +123,33 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
     def remove_release(self, segment: str) -> None:
         """Delete version ``segment``'s folder and everything in it."""
         release_folders.remove(self.release_folder(segment))
+
+    def begin_incoming(self) -> str:
+        """A new incoming folder's name, after removing what killed collects left.
+
+        Called under the collect lock: no other collect writes an incoming
+        folder then. Its name is no version, so nothing serves or prunes it.
+        """
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.release_root) as entries:
+            for entry in entries:
+                if entry.name.startswith(INCOMING_PREFIX) and entry.is_dir(follow_symlinks=False):
+                    release_folders.remove(entry.path)
+        return INCOMING_PREFIX + secrets.token_hex(8)
+
+    def name_release(self, incoming: str, segment: str) -> None:
+        """Give the incoming folder its version, replacing a folder left incomplete.
+
+        Under the collect lock, and only for a version without a marker: no
+        server serves a folder that has none.
+        """
+        target, folder = self.release_folder(segment), self.release_folder(incoming)
+        if os.path.lexists(target):
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target)
+            else:
+                os.unlink(target)
+        os.makedirs(folder, exist_ok=True)  # a release of no files wrote none
+        os.rename(folder, target)
 
     def read_root_file(self, name: str, what: str, fix: str, limit: int) -> bytes | None:
         """A small file of the release root (a marker), or None when it is not there.

@@ -18,5 +18,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django_static_url_helper.releases.ReleaseStaticFilesStorage"},
 }
-STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID")
+if "RELEASE_STAMP" in os.environ:  # the version is the digest of the files
+    STATIC_URL = url_helper.get_static_url_stamp(STATIC_ROOT_URL, os.environ["RELEASE_STAMP"])
+else:
+    STATIC_URL = url_helper.get_static_url_env(STATIC_ROOT_URL, "RELEASE_ID")
 STATIC_VERSION_MISMATCH = os.environ.get("RELEASE_MISMATCH", "no-store")
