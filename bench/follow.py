@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -213,14 +212,8 @@ def count_child(argv: list[str]) -> None:
 
 
 def callgrind(env: dict[str, str], child: list[str]) -> int:
-    """The instructions ``follow.py count CHILD...`` executes, counted by callgrind."""
-    args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    args += [sys.executable, __file__, "count", *child]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    match = re.search(r"Collected : (\d+)", done.stderr)
-    if done.returncode or match is None:
-        raise RuntimeError(f"callgrind failed:\n{done.stderr[-2000:]}")
-    return int(match.group(1))
+    """The instructions ``follow.py count CHILD...`` executes."""
+    return benchlib.callgrind([sys.executable, __file__, "count", *child], env)
 
 
 def instructions(env: dict[str, str], names: list[str], css: str, work: Path) -> dict[str, float]:
