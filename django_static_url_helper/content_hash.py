@@ -109,11 +109,11 @@ def combine(digests: Iterable[tuple[str, bytes]]) -> str:
     The one definition of a tree's digest: a collect that reuses recorded
     file hashes gets the same digest as one that reads every byte.
     """
-    total = hashlib.sha256()
+    parts: list[bytes] = []
     for rel, digest in digests:
-        total.update(rel.encode("utf-8", "surrogateescape") + b"\x00")
-        total.update(digest)
-    return total.hexdigest()
+        parts += (rel.encode("utf-8", "surrogateescape"), b"\x00", digest)
+    # One update of the whole: the same digest as one update per part, in less time.
+    return hashlib.sha256(b"".join(parts)).hexdigest()
 
 
 class Status(NamedTuple):

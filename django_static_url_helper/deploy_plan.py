@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
@@ -76,6 +78,34 @@ def hashing(
         yield Hashing(lambda: started.finish(pending.result(), sha384), len(paths))
     finally:
         pending.close()
+
+
+class Streamed:
+    """The files a collect hands over as it copies them, each hashed by a child meanwhile."""
+
+    def __init__(self, sha384: bool) -> None:
+        self.pairs: list[tuple[str, str]] = []
+        self.stream = hash_worker.Stream(sha384=sha384)
+        self.started = time.time_ns()
+
+    def add(self, name: str, path: str) -> None:
+        self.pairs.append((name.replace(os.sep, "/"), path))
+        self.stream.add(path)
+
+
+@contextlib.contextmanager
+def streamed_hashing(sha384: dict[str, bytes] | None) -> Iterator[tuple[Streamed, Hashing]]:
+    """``hashing`` for a collect that learns its files as it copies them (one folder)."""
+    streamed = Streamed(sha384 is not None)
+
+    def finish() -> source_hashes.Hashed:
+        started = source_hashes.Started.in_read_order(streamed.pairs, streamed.started)
+        return started.finish(streamed.stream.result(), sha384)
+
+    try:
+        yield streamed, Hashing(finish)
+    finally:
+        streamed.stream.close()
 
 
 class Plan(NamedTuple):

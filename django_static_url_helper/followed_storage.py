@@ -114,8 +114,27 @@ class FollowsPublished:
             )
         if live == static_url.segment:
             return url
-        # Followed past STATIC_URL's version: the same URL under the live one.
-        current = f"{static_url.base}{static_url.segment or version.PENDING}/"
-        if not url.startswith(current):
-            return url
-        return f"{static_url.base}{live}/{url[len(current) :]}"
+        # Followed past STATIC_URL's version: the same URL under the live one,
+        # kept per live version (a process may render it until it restarts).
+        followed = self.__dict__.get("_followed_urls")
+        if followed is None or followed[0] != live or followed[1] != static_url:
+            followed = self.__dict__["_followed_urls"] = (live, static_url, {})
+        urls: dict[str, str] = followed[2]
+        found = urls.get(url)
+        if found is None:
+            if len(urls) >= _FOLLOWED_URLS:
+                urls.clear()  # names from elsewhere (user input): start over, bounded
+            found = urls[url] = _under(url, live, static_url)
+        return found
+
+
+_FOLLOWED_URLS = 1 << 15
+"""URLs kept per followed version: more than the files of a large site."""
+
+
+def _under(url: str, live: str, static_url: version.VersionedURL) -> str:
+    """``url`` (under STATIC_URL's version) under version ``live`` instead."""
+    current = f"{static_url.base}{static_url.segment or version.PENDING}/"
+    if not url.startswith(current):
+        return url
+    return f"{static_url.base}{live}/{url[len(current) :]}"

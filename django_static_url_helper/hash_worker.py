@@ -14,6 +14,7 @@ process, which then raises the error a user should see, if any.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import subprocess
@@ -25,6 +26,8 @@ from . import content_hash
 
 _MIN_FILES = 64
 """Fewer files than this are hashed in-process: starting a child costs more."""
+_BATCH = 64
+"""Paths a ``Stream`` hands over at once: one write per batch, not per file."""
 _LINE = struct.Struct("<5q32s48s")
 """One file in the child's output: size read, ino, mtime_ns, ctime_ns, st_size, SHA-256, SHA-384."""
 _NO_SHA384 = bytes(48)
@@ -57,6 +60,66 @@ class Pending:
             child.collect(0, self.sha384)
 
 
+class Stream:
+    """The hashes of paths handed over one at a time, read by a child as they come.
+
+    For a collect that learns its files as it copies them: the child hashes
+    each shortly after it is handed over, from the page cache the copy filled.
+    """
+
+    def __init__(self, *, sha384: bool = False) -> None:
+        self.paths: list[str] = []
+        self.sha384 = sha384
+        self.child: _Child | None = None
+        self.waiting: list[bytes] = []
+
+    def add(self, path: str) -> None:
+        self.paths.append(path)
+        if self.child is not None:
+            self.waiting.append(os.fsencode(path) + b"\0")
+            if len(self.waiting) >= _BATCH:
+                self._hand_over()
+        elif len(self.paths) == _MIN_FILES and sys.executable:  # worth a child now
+            self.child = _Child.start_streaming(self.sha384)
+            self.waiting = [os.fsencode(path) + b"\0" for path in self.paths]
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        data, self.waiting = b"".join(self.waiting), []
+        child = self.child
+        if child is None or child.process.stdin is None:
+            return
+        try:
+            child.process.stdin.write(data)
+            child.process.stdin.flush()
+        except OSError:  # the child is gone: result() hashes in-process
+            child.process.kill()
+
+    def result(self) -> list[content_hash.FileRead]:
+        """Each file's hashes, in the order the paths were added."""
+        child, found = self.child, None
+        if child is not None:
+            self._hand_over()
+            with contextlib.suppress(OSError):
+                assert child.process.stdin is not None
+                child.process.stdin.close()
+            self.child = None
+            found = child.collect(len(self.paths), self.sha384)
+        if found is None:
+            return content_hash.read_files(self.paths, sha384=self.sha384)
+        return found
+
+    def close(self) -> None:
+        """Stop a child whose result is no longer wanted (the collect failed)."""
+        child, self.child = self.child, None
+        if child is not None:
+            child.process.kill()
+            with contextlib.suppress(OSError):
+                assert child.process.stdin is not None
+                child.process.stdin.close()
+            child.collect(0, self.sha384)
+
+
 class _Child:
     # Input and output go through unnamed temporary files, not pipes: the
     # parent never waits for the child to start, nor the child for the parent
@@ -73,12 +136,32 @@ class _Child:
         output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
         try:
             with tempfile.TemporaryFile() as given:
-                given.write(b"\0".join([mode, *(os.fsencode(path) for path in paths)]))
+                given.write(mode + b"\0" + b"".join(os.fsencode(path) + b"\0" for path in paths))
                 given.seek(0)
                 command = [sys.executable, "-S", "-m", __name__]
                 process = subprocess.Popen(
                     command, stdin=given, stdout=output, stderr=subprocess.DEVNULL, env=env
                 )
+        except OSError:
+            output.close()
+            return None
+        return cls(process, output)
+
+    @classmethod
+    def start_streaming(cls, sha384: bool) -> _Child | None:
+        """A child reading its paths from a pipe, the mode already written."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-S", "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=output,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+            assert process.stdin is not None
+            process.stdin.write((_SHA384 if sha384 else _SHA256) + b"\0")
         except OSError:
             output.close()
             return None
@@ -100,22 +183,38 @@ class _Child:
 
 
 def serve(given: IO[bytes], out: IO[bytes]) -> int:
-    """The child: a mode, then NUL-separated paths, from ``given``; one record each to ``out``."""
-    mode, *paths = given.read().split(b"\0")
-    if mode not in (_SHA256, _SHA384):
-        return 2
-    try:
-        read = content_hash.read_files(
-            [os.fsdecode(path) for path in paths], workers=1, sha384=mode == _SHA384
-        )
-    except OSError:
-        return 1  # the parent hashes in-process and reports the error itself
-    for found in read:
-        before = found.before
-        fields = (found.size, before.st_ino, before.st_mtime_ns, before.st_ctime_ns, before.st_size)
-        out.write(_LINE.pack(*fields, found.digest, found.sha384 or _NO_SHA384))
+    """The child: a mode, then paths, each ending in NUL, from ``given``; a record each to ``out``.
+
+    Paths are hashed as they come, so a parent may hand them over one at a
+    time (``Stream``).
+    """
+    mode, sha384, pending = None, False, b""
+    read_some = getattr(given, "read1", given.read)  # what a pipe has so far
+    while chunk := read_some(1 << 16):
+        *items, pending = (pending + chunk).split(b"\0")
+        if mode is None and items:
+            mode, *items = items
+            if mode not in (_SHA256, _SHA384):
+                return 2
+            sha384 = mode == _SHA384
+        try:
+            read = content_hash.read_files(
+                [os.fsdecode(item) for item in items], workers=1, sha384=sha384
+            )
+        except OSError:
+            return 1  # the parent hashes in-process and reports the error itself
+        for found in read:
+            before = found.before
+            fields = (
+                found.size,
+                before.st_ino,
+                before.st_mtime_ns,
+                before.st_ctime_ns,
+                before.st_size,
+            )
+            out.write(_LINE.pack(*fields, found.digest, found.sha384 or _NO_SHA384))
     out.flush()
-    return 0
+    return 0 if mode is not None and not pending else 2
 
 
 if __name__ == "__main__":

@@ -82,6 +82,13 @@ class Started:
         # Before any byte is read: a file changed after this is not trusted (RACY_NS).
         self.started = time.time_ns()
 
+    @classmethod
+    def in_read_order(cls, pairs: list[tuple[str, str]], started: int) -> Started:
+        """A hashing of ``pairs`` under way since ``started``: none known, read in this order."""
+        begun = cls([], Known(None))
+        begun.pairs, begun.unread, begun.started = sorted(pairs), pairs, started
+        return begun
+
     def paths(self) -> list[str]:
         """The files whose hashes no record vouches for, to read in this order."""
         return [path for _name, path in self.unread]
@@ -89,18 +96,20 @@ class Started:
     def finish(self, read: list[content_hash.FileRead], sha384: dict[str, bytes] | None) -> Hashed:
         """The records and digest, from the reads of ``paths()``."""
         records = self.records
+        digests = {name: bytes.fromhex(record.sha256) for name, record in records.items()}
+        settled_before = self.started - RACY_NS
         for (name, _path), done in zip(self.unread, read, strict=True):
             if sha384 is not None and done.sha384 is not None:
                 sha384[name] = done.sha384
             before = done.before
-            settled = self.started - max(before.st_mtime_ns, before.st_ctime_ns) >= RACY_NS
-            trusted = settled and before.st_size == done.size
-            stat = _identity(before) if trusted else None
+            trusted = (
+                max(before.st_mtime_ns, before.st_ctime_ns) <= settled_before
+                and before.st_size == done.size
+            )
+            stat = (before.st_ino, before.st_mtime_ns, before.st_ctime_ns) if trusted else None
+            digests[name] = done.digest
             records[name] = Record(done.size, done.digest.hex(), stat)
-        pairs = self.pairs
-        digest = content_hash.combine(
-            (name, bytes.fromhex(records[name].sha256)) for name, _ in pairs
-        )
+        digest = content_hash.combine((name, digests[name]) for name, _ in self.pairs)
         return Hashed(digest, records, len(self.unread))
 
 

@@ -36,7 +36,7 @@ def found_files(ignore_patterns: list[str]) -> list[tuple[str, str]]:
         for path, storage in listed(finder, ignore_patterns, ignored):
             prefix = getattr(storage, "prefix", None)
             name = os.path.join(prefix, path) if prefix else path
-            found.setdefault(name.replace(os.sep, "/"), _path(storage, path))
+            found.setdefault(name.replace(os.sep, "/"), source_path(storage, path))
     return sorted(found.items())
 
 
@@ -85,7 +85,8 @@ def _walk(top: str, ignored: Ignored, location: str) -> Iterator[str]:
             yield from _walk(top, ignored, os.path.join(location, name) if location else name)
 
 
-def _path(storage: Storage, name: str) -> str:
+def source_path(storage: Storage, name: str) -> str:
+    """Where ``name`` of a finder's storage is on disk."""
     # FileSystemStorage.path's traversal guard costs a tenth of an unchanged
     # re-collect, and a name its own listing gave cannot leave its folder.
     if type(storage).path is FileSystemStorage.path:

@@ -414,3 +414,26 @@ def test_a_manifest_storage_renders_the_hashed_names_of_the_release_it_follows(
     assert staticfiles_storage.url("new.txt").startswith(f"/static/{two}/new.")  # only in m2
     with releases.pinned(one):  # a request that started before the switch
         assert staticfiles_storage.url("css/site.css") == before
+
+
+def test_urls_followed_past_static_url_are_kept_per_version_and_bounded(
+    deploys: Deploys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from django_static_url_helper import followed_storage
+
+    monkeypatch.setattr(followed_storage, "_FOLLOWED_URLS", 2)
+    storage: Any = staticfiles_storage
+    assert storage.url("css/site.css") == f"/static/{deploys.one}/css/site.css"
+    for files, release_id in ((RELEASE_B, "r2"), ({**RELEASE_A, "c.txt": b"c"}, "r3")):
+        segment = deploys.publish(release_id, files)
+        time.sleep(INTERVAL * 1.5)
+        for _ in range(2):  # computed, then kept
+            assert storage.url("css/site.css") == f"/static/{segment}/css/site.css"
+        kept = storage._followed_urls
+        assert kept[0] == segment
+        assert set(kept[2]) == {f"/static/{deploys.one}/css/site.css"}
+    for name in ("a.txt", "b.txt", "css/site.css"):  # past the bound: starts over
+        assert storage.url(name) == f"/static/{segment}/{name}"
+    assert len(storage._followed_urls[2]) <= 2

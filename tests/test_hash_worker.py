@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
@@ -42,17 +42,18 @@ def many_files(root: Path, count: int = MANY) -> list[str]:
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_worker._Child]:
-    """Every child a Pending starts, in order."""
+    """Every child a Pending or a Stream starts, in order."""
     children: list[hash_worker._Child] = []
-    start = hash_worker._Child.start
+    for method in ("start", "start_streaming"):
+        original = getattr(hash_worker._Child, method)
 
-    def recording(paths: list[str], sha384: bool) -> hash_worker._Child | None:
-        child = start(paths, sha384)
-        if child is not None:
-            children.append(child)
-        return child
+        def recording(*args: Any, original: Any = original) -> hash_worker._Child | None:
+            child: hash_worker._Child | None = original(*args)
+            if child is not None:
+                children.append(child)
+            return child
 
-    monkeypatch.setattr(hash_worker._Child, "start", staticmethod(recording))
+        monkeypatch.setattr(hash_worker._Child, method, staticmethod(recording))
     return children
 
 
@@ -115,9 +116,62 @@ def test_output_cut_short_is_not_trusted(tmp_path: Path) -> None:
     assert child.collect(len(paths), False) is None
 
 
+@pytest.mark.parametrize("sha384", [False, True])
+def test_a_stream_gives_what_hashing_in_process_gives(
+    tmp_path: Path, sha384: bool, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path, 300)
+    stream = hash_worker.Stream(sha384=sha384)
+    for path in paths:
+        stream.add(path)
+    assert len(started) == 1  # from the 64th path on
+    assert stream.result() == content_hash.read_files(paths, sha384=sha384)
+    assert started[0].process.returncode == 0
+
+
+def test_a_short_stream_is_hashed_without_a_child(
+    tmp_path: Path, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path, 10)
+    stream = hash_worker.Stream()
+    for path in paths:
+        stream.add(path)
+    assert stream.result() == content_hash.read_files(paths)
+    assert started == []
+
+
+def test_a_stream_whose_child_died_is_hashed_in_process(
+    tmp_path: Path, started: list[hash_worker._Child]
+) -> None:
+    paths = many_files(tmp_path, 300)
+    stream = hash_worker.Stream(sha384=True)
+    for path in paths[:100]:
+        stream.add(path)
+    started[0].process.kill()
+    started[0].process.wait()
+    for path in paths[100:]:
+        stream.add(path)  # the pipe is broken: nothing raised here
+    assert stream.result() == content_hash.read_files(paths, sha384=True)
+
+
+def test_a_stream_file_gone_is_the_in_process_error(tmp_path: Path) -> None:
+    paths = many_files(tmp_path)
+    os.unlink(paths[70])
+    stream = hash_worker.Stream()
+    for path in paths:
+        stream.add(path)
+    with pytest.raises(FileNotFoundError):
+        stream.result()
+
+
+def test_serve_refuses_a_path_cut_short() -> None:
+    out = io.BytesIO()
+    assert hash_worker.serve(io.BytesIO(b"sha256\0/etc/hostname"), out) == 2
+
+
 def test_serve_refuses_an_unknown_mode() -> None:
     out = io.BytesIO()
-    assert hash_worker.serve(io.BytesIO(b"md5\0/etc/hostname"), out) == 2
+    assert hash_worker.serve(io.BytesIO(b"md5\0/etc/hostname\0"), out) == 2
     assert out.getvalue() == b""
 
 
@@ -129,8 +183,9 @@ def test_close_stops_the_child(tmp_path: Path, started: list[hash_worker._Child]
     pending.close()  # a second close does nothing
 
 
+@pytest.mark.parametrize("link", [False, True])
 def test_a_collect_of_many_files_hashes_them_in_a_child(
-    settings: Settings, tmp_path: Path, started: list[hash_worker._Child]
+    settings: Settings, tmp_path: Path, started: list[hash_worker._Child], link: bool
 ) -> None:
     sources = tmp_path / "sources"
     many_files(sources)
@@ -138,10 +193,11 @@ def test_a_collect_of_many_files_hashes_them_in_a_child(
     settings.STATICFILES_DIRS = [sources]
     settings.STATIC_ROOT = tmp_path / "collected"
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0, link=link)
     assert len(started) == 1
     assert started[0].process.returncode == 0
     root = tmp_path / "collected"
+    assert (root / "d0" / "f0.js").is_symlink() == link
     assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
     values = integrity_record.read_flat(f"{stamp}{integrity_record.RECORD_SUFFIX}").values
     assert values is not None

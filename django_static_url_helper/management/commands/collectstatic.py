@@ -23,16 +23,18 @@ from ... import integrity_collect, release_links, release_tree, releases, source
 from ...conf import conf
 from ...deploy_plan import (
     Plan,
+    Streamed,
     add_release_arguments,
     hashing,
     named_after_digest,
     named_segment,
     plan,
+    streamed_hashing,
     write_stamp,
 )
 from ...release_collect import ReleaseCollect
 from ...release_folders import HeldLock
-from ...source_listing import found_files
+from ...source_listing import found_files, source_path
 
 
 class Command(ReleaseCollect, StaticCollect):
@@ -44,6 +46,8 @@ class Command(ReleaseCollect, StaticCollect):
     start: release_links.Start | None = None
     """The complete release this collect starts from (``release_links.start``)."""
     linker: release_links.Linker | None = None
+    streamed: Streamed | None = None
+    """The files a collect into one folder has handed over to its hashing."""
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -80,10 +84,9 @@ class Command(ReleaseCollect, StaticCollect):
         record = integrity_collect.flat_record(self.storage)
         if options["dry_run"] or (record is None and not stamp):
             return super().handle(**options)
-        self.set_options(**options)
-        found = found_files(self.ignore_patterns)
         self.sha384 = {}
-        with hashing(found, source_hashes.Known(None), self.sha384) as hashed:
+        # Each file is hashed by a child as Django's collect hands it over.
+        with streamed_hashing(self.sha384) as (self.streamed, hashed):
             result = super().handle(**options)
             digest = hashed()
         if record is not None:  # before the stamp: a server booting on it finds its values
@@ -101,11 +104,18 @@ class Command(ReleaseCollect, StaticCollect):
     def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         # collect() hands each name over once. A link is never made over a file
         # (EEXIST): then Django's copy decides, as for any file already there.
+        if self.streamed is not None:
+            self.streamed.add(prefixed_path, source_path(source_storage, path))
         if self.linker is not None and self.linker.link(prefixed_path):
             self.log(f"Linking '{path}' from release {self.linker.origin}", level=2)
             self.copied_files.append(prefixed_path)
             return
         super().copy_file(path, prefixed_path, source_storage)
+
+    def link_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
+        if self.streamed is not None:  # --link without release directories
+            self.streamed.add(prefixed_path, source_path(source_storage, path))
+        super().link_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
         if not self.releasing:
