@@ -15,6 +15,7 @@ process, which then raises the error a user should see, if any.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import struct
 import subprocess
@@ -23,6 +24,8 @@ import tempfile
 from typing import IO
 
 from . import content_hash
+
+logger = logging.getLogger(__name__)
 
 _MIN_FILES = 64
 """Fewer files than this are hashed in-process: starting a child costs more."""
@@ -47,10 +50,11 @@ class Pending:
     def result(self) -> list[content_hash.FileRead]:
         """Each file's hashes, in the order of ``paths``."""
         child, self.child = self.child, None
-        found = None if child is None else child.collect(len(self.paths), self.sha384)
-        if found is None:
-            return content_hash.read_files(self.paths, sha384=self.sha384)
-        return found
+        if child is None:
+            return _in_process(self.paths, self.sha384, len(self.paths) >= _MIN_FILES)
+        return child.collect(len(self.paths), self.sha384) or _in_process(
+            self.paths, self.sha384, True
+        )
 
     def close(self) -> None:
         """Stop a child whose result is no longer wanted (the collect failed)."""
@@ -106,7 +110,7 @@ class Stream:
             self.child = None
             found = child.collect(len(self.paths), self.sha384)
         if found is None:
-            return content_hash.read_files(self.paths, sha384=self.sha384)
+            return _in_process(self.paths, self.sha384, len(self.paths) >= _MIN_FILES)
         return found
 
     def close(self) -> None:
@@ -129,16 +133,14 @@ class _Child:
 
     @classmethod
     def start(cls, paths: list[str], sha384: bool) -> _Child | None:
-        # -S and the parent's sys.path: the child finds this package where the
-        # parent did, and skips the site start-up it does not need.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+        env = _child_env()
         mode = _SHA384 if sha384 else _SHA256
         output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
         try:
             with tempfile.TemporaryFile() as given:
                 given.write(mode + b"\0" + b"".join(os.fsencode(path) + b"\0" for path in paths))
                 given.seek(0)
-                command = [sys.executable, "-S", "-m", __name__]
+                command = [sys.executable, "-m", __name__]
                 process = subprocess.Popen(
                     command, stdin=given, stdout=output, stderr=subprocess.DEVNULL, env=env
                 )
@@ -150,11 +152,11 @@ class _Child:
     @classmethod
     def start_streaming(cls, sha384: bool) -> _Child | None:
         """A child reading its paths from a pipe, the mode already written."""
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+        env = _child_env()
         output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-S", "-m", __name__],
+                [sys.executable, "-m", __name__],
                 stdin=subprocess.PIPE,
                 stdout=output,
                 stderr=subprocess.DEVNULL,
@@ -180,6 +182,30 @@ class _Child:
             before = content_hash.Status(st_size, ino, mtime_ns, ctime_ns)
             found.append(content_hash.FileRead(digest, size, before, integrity if sha384 else None))
         return found
+
+
+def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[content_hash.FileRead]:
+    if unexpected and paths:
+        logger.warning(
+            "Hashing %d files in this process, after the copy: the hashing process "
+            "(%s -m %s) did not give their hashes.",
+            len(paths),
+            sys.executable or "no interpreter",
+            __name__,
+        )
+    return content_hash.read_files(paths, sha384=sha384)
+
+
+def _child_env() -> dict[str, str]:
+    """The parent's environment, with this package's folder first on the path.
+
+    The child finds this very copy of the package, also when the parent
+    found it through an editable install's import hook, which a bare path
+    does not give.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    paths = [here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def serve(given: IO[bytes], out: IO[bytes]) -> int:

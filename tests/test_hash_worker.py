@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,3 +237,88 @@ def test_a_release_collect_hashes_beside_the_copy(
     name = f"d{(MANY - 1) % 7}/f{MANY - 1}.js"
     digest = hashlib.sha384((folder / name).read_bytes()).digest()
     assert recorded["integrity"][name] == integrity.value(digest)
+
+
+def test_a_child_that_gives_nothing_is_a_warning_and_hashing_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = many_files(tmp_path)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with caplog.at_level("WARNING", logger="django_static_url_helper.hash_worker"):
+        found = hash_worker.Pending(paths).result()
+    assert found == content_hash.read_files(paths)
+    assert f"Hashing {MANY} files in this process" in caplog.text
+    caplog.clear()
+    hash_worker.Pending(paths[:3]).result()  # too few for a child: as intended, said nothing
+    assert caplog.text == ""
+
+
+SITE_SETTINGS = """
+SECRET_KEY = "not-secret"
+INSTALLED_APPS = ["django_static_url_helper", "django.contrib.staticfiles"]
+STATICFILES_DIRS = [{sources!r}]
+STATIC_ROOT = {root!r}
+STORAGES = {{"staticfiles": {{"BACKEND": {storage!r}}}}}
+from django_static_url_helper import url_helper
+STATIC_URL = url_helper.get_static_url_stamp("/static/", {stamp!r})
+"""
+
+
+@pytest.mark.parametrize(
+    "storage",
+    [
+        "django_static_url_helper.storage.VersionedStaticFilesStorage",
+        "django_static_url_helper.releases.ReleaseStaticFilesStorage",
+    ],
+)
+def test_a_deploy_from_its_own_folder_hashes_in_the_child(tmp_path: Path, storage: str) -> None:
+    # The package comes from wherever it is installed (an editable install's
+    # import hook, or site-packages), not from a path the project gives.
+    site = tmp_path / "site"
+    site.mkdir()
+    sources, root, stamp = tmp_path / "sources", tmp_path / "root", tmp_path / "stamp.txt"
+    many_files(sources)
+    settings_text = SITE_SETTINGS.format(
+        sources=str(sources), root=str(root), storage=storage, stamp=str(stamp)
+    )
+    (site / "site_settings.py").write_text(settings_text)
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")
+    }
+    env.update(DJANGO_SETTINGS_MODULE="site_settings", PYTHONPATH=str(site))
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v", "0"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "in this process" not in done.stderr
+    assert len(content_hash.read_stamp(stamp)) == 64
+
+
+CHILD_CHECK = """
+import sys
+from django_static_url_helper import hash_worker
+paths = sys.argv[1:]
+pending = hash_worker.Pending(paths)
+child = pending.child
+pending.result()
+print(child is not None and child.process.returncode)
+"""
+
+
+def test_the_child_finds_the_package_where_the_parent_did(tmp_path: Path) -> None:
+    paths = many_files(tmp_path / "files")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_CHECK, *paths],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "0", done.stderr
