@@ -11,6 +11,7 @@ its folder, and the version is published last.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -35,12 +36,16 @@ class ReleaseCollect:
     lock: Any
     start: release_links.Start | None
     linker: release_links.Linker | None
+    streamed: Any
 
     if TYPE_CHECKING:  # the Command's own, and Django's
 
         def log(self, msg: str, level: int = 2) -> None: ...
         def summary(self, text: str) -> str | None: ...
         def write_stamp(self, release: Plan, digest: str) -> None: ...
+        def listed_hashing(
+            self, rehash: bool, *, beside_copy: bool = True
+        ) -> contextlib.AbstractContextManager[Hashing]: ...
 
     def collect_release_locked(
         self, release: Plan | None, digest: Hashing, options: dict[str, Any]
@@ -87,6 +92,11 @@ class ReleaseCollect:
         storage: Any = self.storage
         segment = release.segment
         marker = release_links.marker(storage, segment, self.start)
+        if marker is not None and self.streamed is not None:
+            # Another collect completed this version since ours began: compare
+            # against the files the finders list, not the ones not copied yet.
+            with self.listed_hashing(options["rehash"]) as hashed:
+                return self.collect_release(release, hashed, options)
         if marker is not None:
             gone = release_tree.missing(storage, segment, marker)  # while the hashes finish
             digest, sources = hashed(), hashed.records()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _scope: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "django_static_url_release_scope", default=None
@@ -44,9 +44,12 @@ def pinned(segment: str | None) -> contextlib.AbstractContextManager[None]:
     return _set(_pinned, segment)
 
 
-def scoped_segment() -> str | None:
-    """The version of the enclosing ``scope`` (``""``: the root), or None outside one."""
-    return _scope.get()
+scoped_segment: Callable[[], str | None] = _scope.get
+"""The version of the enclosing ``scope`` (``""``: the root), or None outside one.
+
+The context variable's own ``get``: storages ask for it several times per
+file a collect copies.
+"""
 
 
 def pinned_segment() -> str | None:

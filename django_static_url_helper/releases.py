@@ -93,13 +93,23 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
             )
         return segment
 
+    _scoped_location: tuple[str | None, object, str] = (None, None, "")
+
     @property
     def location(self) -> str:
+        scoped = scoped_segment()
+        if scoped is not None:  # a collect or prune: the same answer for every file
+            given, base, found = self._scoped_location
+            if given == scoped and base is getattr(self, "base_location", None):
+                return found
         root = self.release_root
         if not root:
             return root  # STATIC_ROOT unset: StaticFilesStorage.path() says so
         segment = self.release_segment
-        return self.release_folder(segment) if segment else root
+        found = self.release_folder(segment) if segment else root
+        if scoped is not None:
+            self._scoped_location = (scoped, getattr(self, "base_location", None), found)
+        return found
 
     @location.setter
     def location(self, value: str) -> None:

@@ -22,7 +22,7 @@ from django_static_url_helper import (
     url_helper,
 )
 
-from .release_support import RELEASE_STORAGES
+from .release_support import RELEASE_STORAGES, make_tree
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -322,3 +322,35 @@ def test_the_child_finds_the_package_where_the_parent_did(tmp_path: Path) -> Non
         check=True,
     )
     assert done.stdout.strip() == "0", done.stderr
+
+
+@pytest.mark.parametrize(("files", "said"), [(None, "already collected"), ({"x.js": b"x"}, None)])
+def test_a_release_another_collect_completed_meanwhile_is_compared_with_the_listed_files(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, bytes] | None,
+    said: str | None,
+) -> None:
+    from django.core.management.base import CommandError
+
+    from django_static_url_helper import release_links
+
+    sources = tmp_path / "sources"
+    many_files(sources)
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATICFILES_DIRS = [sources]
+    settings.STATIC_ROOT = tmp_path / "root"
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # The next collect looked before the first was complete: it saw no release then.
+    monkeypatch.setattr(release_links, "start", lambda storage, segment: None)
+    if files is not None:
+        settings.STATICFILES_DIRS = [sources, make_tree(tmp_path / "more", files)]
+    out = io.StringIO()
+    if said is not None:
+        call_command("collectstatic", interactive=False, stdout=out)
+        assert said in out.getvalue()
+    else:
+        with pytest.raises(CommandError, match="already collected from other files"):
+            call_command("collectstatic", interactive=False, stdout=out)

@@ -11,6 +11,7 @@ file is there, and the version is published last (``release_publication``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.staticfiles.management.commands.collectstatic import (
@@ -22,6 +23,7 @@ from django.core.management.base import CommandError, CommandParser
 from ... import integrity_collect, release_links, release_tree, releases, source_hashes, version
 from ...conf import conf
 from ...deploy_plan import (
+    Hashing,
     Plan,
     Streamed,
     add_release_arguments,
@@ -63,19 +65,32 @@ class Command(ReleaseCollect, StaticCollect):
             if options[flag]:
                 raise CommandError(f"--{flag} does not go with release directories: {why}.")
         self.set_options(**options)
-        found = found_files(self.ignore_patterns)
         self.start = release_links.start(self.storage, named_segment())
-        recorded = None if self.start is None or options["rehash"] else self.start.marker
-        known = source_hashes.Known((recorded or {}).get("sources"))
         self.sha384 = {}
         # A content stamp names the release folder after the digest: on a file
         # system the files are collected into an incoming folder meanwhile.
         named = not named_after_digest()
         incoming = not named and releases.is_local(self.storage) and not self.dry_run
-        with hashing(found, known, self.sha384, beside_copy=named or incoming) as hashed:
+        if self.start is None and (named or incoming) and not self.dry_run:
+            # A first release reuses nothing: each file is hashed as it is copied.
+            with streamed_hashing(self.sha384) as (self.streamed, hashed):
+                return self.collect_release_locked(
+                    None if incoming else plan(hashed), hashed, options
+                )
+        with self.listed_hashing(options["rehash"], beside_copy=named or incoming) as hashed:
             if incoming and hashed.unread:
                 return self.collect_release_locked(None, hashed, options)
             return self.collect_release_locked(plan(hashed), hashed, options)
+
+    def listed_hashing(
+        self, rehash: bool, *, beside_copy: bool = True
+    ) -> contextlib.AbstractContextManager[Hashing]:
+        """The hashing of the files the finders list, reusing the start release's records."""
+        self.streamed = None
+        found = found_files(self.ignore_patterns)
+        recorded = None if self.start is None or rehash else self.start.marker
+        known = source_hashes.Known((recorded or {}).get("sources"))
+        return hashing(found, known, self.sha384, beside_copy=beside_copy)
 
     def collect_flat(self, options: dict[str, Any]) -> str | None:
         """Django's collectstatic, then its integrity values and the stamp (stamp source)."""
