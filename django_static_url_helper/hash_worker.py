@@ -135,7 +135,10 @@ class _Child:
     def start(cls, paths: list[str], sha384: bool) -> _Child | None:
         env = _child_env()
         mode = _SHA384 if sha384 else _SHA256
-        output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
+        try:  # no temporary folder to write to: the collect hashes in-process
+            output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
+        except OSError:
+            return None
         try:
             with tempfile.TemporaryFile() as given:
                 given.write(mode + b"\0" + b"".join(os.fsencode(path) + b"\0" for path in paths))
@@ -153,7 +156,10 @@ class _Child:
     def start_streaming(cls, sha384: bool) -> _Child | None:
         """A child reading its paths from a pipe, the mode already written."""
         env = _child_env()
-        output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
+        try:
+            output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
+        except OSError:
+            return None
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", __name__],

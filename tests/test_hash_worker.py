@@ -354,3 +354,17 @@ def test_a_release_another_collect_completed_meanwhile_is_compared_with_the_list
     else:
         with pytest.raises(CommandError, match="already collected from other files"):
             call_command("collectstatic", interactive=False, stdout=out)
+
+
+def test_no_writable_temporary_folder_hashes_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    paths = many_files(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    assert hash_worker.Pending(paths).result() == content_hash.read_files(paths)
+    stream = hash_worker.Stream()
+    for path in paths:
+        stream.add(path)
+    assert stream.result() == content_hash.read_files(paths)
