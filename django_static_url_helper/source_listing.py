@@ -72,17 +72,19 @@ def _walk(top: str, ignored: Ignored, location: str) -> Iterator[str]:
     with os.scandir(os.path.join(top, location) if location else top) as entries:
         for entry in entries:
             (directories if entry.is_dir() else files).append(entry.name)
+    # A name from scandir has no separator: joining is concatenating (and cheaper).
+    prefix = location + os.sep if location else ""
     for name in files:
         if ignored(name):
             continue
-        if location:
-            name = os.path.join(location, name)
+        if prefix:
+            name = prefix + name
             if ignored(name):
                 continue
         yield name
     for name in directories:
         if not ignored(name):
-            yield from _walk(top, ignored, os.path.join(location, name) if location else name)
+            yield from _walk(top, ignored, prefix + name)
 
 
 def source_path(storage: Storage, name: str) -> str:
