@@ -3,14 +3,15 @@
 Django's copy loop is Python code holding the GIL for most of its time, so a
 hashing *thread* beside it slows it down about as much as it saves (measured
 on 2 cores, bench/README.md figure 2). A child process has its own
-interpreter: on a machine with a second CPU the hashing costs the copy next
-to nothing. The child imports nothing from Django or the project; it reads
-the paths from its stdin and writes one line per file to its stdout.
+interpreter: with a CPU to spare, the hashing adds little to the copy. The
+child imports ``content_hash`` (and the parts of Django it needs), no
+settings and no apps; it reads NUL-terminated paths from its stdin and
+writes one fixed-size record per file.
 
-Anything unexpected (no interpreter to start, a file it cannot read, a line
-that does not parse, a child that dies) falls back to hashing in this
-process, which then raises the error a user should see, if any.
-"""
+Anything unexpected (no Python interpreter to start, a file it cannot read,
+a record that does not parse, a child that dies) falls back to hashing in
+this process, with a warning; that read then raises the error a user should
+see, if any."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class Pending:
     def __init__(self, paths: list[str], *, sha384: bool = False) -> None:
         self.paths, self.sha384 = paths, sha384
         self.child: _Child | None = None
-        if len(paths) >= _MIN_FILES and sys.executable:
+        if len(paths) >= _MIN_FILES and _interpreter():
             self.child = _Child.start(paths, sha384)
 
     def result(self) -> list[content_hash.FileRead]:
@@ -83,7 +84,7 @@ class Stream:
             self.waiting.append(os.fsencode(path) + b"\0")
             if len(self.waiting) >= _BATCH:
                 self._hand_over()
-        elif len(self.paths) == _MIN_FILES and sys.executable:  # worth a child now
+        elif len(self.paths) == _MIN_FILES and _interpreter():  # worth a child now
             self.child = _Child.start_streaming(self.sha384)
             self.waiting = [os.fsencode(path) + b"\0" for path in self.paths]
             self._hand_over()
@@ -125,9 +126,9 @@ class Stream:
 
 
 class _Child:
-    # Input and output go through unnamed temporary files, not pipes: the
-    # parent never waits for the child to start, nor the child for the parent
-    # to read.
+    # The output goes to an unnamed temporary file, not a pipe: the child
+    # never waits for the parent to read. Pending's input is one too, so the
+    # parent never waits for the child to start; a Stream's is a pipe.
     def __init__(self, process: subprocess.Popen[bytes], output: IO[bytes]) -> None:
         self.process, self.output = process, output
 
@@ -143,7 +144,7 @@ class _Child:
             with tempfile.TemporaryFile() as given:
                 given.write(mode + b"\0" + b"".join(os.fsencode(path) + b"\0" for path in paths))
                 given.seek(0)
-                command = [sys.executable, "-m", __name__]
+                command = [sys.executable, "-P", "-m", __name__]
                 process = subprocess.Popen(
                     command, stdin=given, stdout=output, stderr=subprocess.DEVNULL, env=env
                 )
@@ -162,7 +163,7 @@ class _Child:
             return None
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__],
+                [sys.executable, "-P", "-m", __name__],
                 stdin=subprocess.PIPE,
                 stdout=output,
                 stderr=subprocess.DEVNULL,
@@ -188,6 +189,11 @@ class _Child:
             before = content_hash.Status(st_size, ino, mtime_ns, ctime_ns)
             found.append(content_hash.FileRead(digest, size, before, integrity if sha384 else None))
         return found
+
+
+def _interpreter() -> bool:
+    """True when ``sys.executable`` is a Python to start (not uWSGI's, nor a frozen app's)."""
+    return os.path.basename(sys.executable).lower().startswith(("python", "pypy"))
 
 
 def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[content_hash.FileRead]:

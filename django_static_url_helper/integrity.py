@@ -116,17 +116,20 @@ def flat_names(
 
 
 _SAVES_AS_IS = {
+    "django.core.files.storage.base.Storage",
     "django.core.files.storage.filesystem.FileSystemStorage",
     "django_static_url_helper.releases.ReleaseStorageMixin",
     "storages.backends.s3.S3Storage",
 }
-"""Storages whose ``_save`` writes the bytes it is given (S3 may gzip them, as HTTP does)."""
+"""Classes whose ``save``/``_save`` write the bytes given (S3 may gzip them, as HTTP does)."""
 
 
 def saves_as_is(storage: Any) -> bool:
-    """True when every ``_save`` in the storage's classes is one of ``_SAVES_AS_IS``."""
+    """True when each ``save`` and ``_save`` of the storage's classes is in ``_SAVES_AS_IS``."""
     concrete = storage._wrapped if isinstance(storage, LazyObject) else storage
-    savers = [kind for kind in type(concrete).__mro__ if "_save" in vars(kind)]
+    savers = [
+        kind for kind in type(concrete).__mro__ if "_save" in vars(kind) or "save" in vars(kind)
+    ]
     names = {f"{kind.__module__}.{kind.__qualname__}" for kind in savers}
     return bool(savers) and names <= _SAVES_AS_IS
 

@@ -64,6 +64,8 @@ class ReleaseCollect:
                     said = self.lock.waited_for
                     self.log(f"Waited for another collectstatic ({said}) to finish.", 1)
                 self.releasing = True
+                if releases.is_local(storage):
+                    storage.remove_incoming()
                 if release is None:
                     return self.collect_incoming(digest, options)
                 with releases.scope(release.segment):
@@ -138,10 +140,18 @@ class ReleaseCollect:
                 storage.remove_release(incoming)
                 count = len(hashed.records())
                 return self.already_collected(release, digest, marker, count)
-            if marker is not None:
+            if marker is None:  # a folder left without its marker is never served
+                storage.name_release(incoming, segment)
+            else:
+                # Completed by another collect meanwhile, and damaged since: its
+                # folder may be live, so only what it lacks is moved in.
+                gone = release_tree.missing(storage, segment, marker)
+                self.log(f"Release {segment} lost {len(gone)} file(s): repairing.", 1)
                 release_tree.delete_marker(storage, segment)
-            storage.name_release(incoming, segment)
-            return self.complete(release, hashed, result)
+                storage.merge_release(incoming, segment)
+            # Django's summary names the folder it copied into.
+            said = result.replace(storage.release_folder(incoming), storage.release_folder(segment))
+            return self.complete(release, hashed, said)
 
     def already_collected(
         self, release: Plan, digest: str, marker: dict[str, Any], count: int

@@ -10,6 +10,7 @@ its marker is incomplete, and nothing serves it as a kept version.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import secrets
 import shutil
@@ -140,10 +141,7 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
         Called under the collect lock: no other collect writes an incoming
         folder then. Its name is no version, so nothing serves or prunes it.
         """
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.release_root) as entries:
-            for entry in entries:
-                if entry.name.startswith(INCOMING_PREFIX) and entry.is_dir(follow_symlinks=False):
-                    release_folders.remove(entry.path)
+        self.remove_incoming()
         return INCOMING_PREFIX + secrets.token_hex(8)
 
     def name_release(self, incoming: str, segment: str) -> None:
@@ -160,6 +158,27 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
                 os.unlink(target)
         os.makedirs(folder, exist_ok=True)  # a release of no files wrote none
         os.rename(folder, target)
+
+    def merge_release(self, incoming: str, segment: str) -> None:
+        """Move into version ``segment``'s folder each file of the incoming one it lacks.
+
+        A file there already with the same bytes stays (servers may be
+        sending it); one missing or different is replaced in one rename.
+        """
+        source, target = self.release_folder(incoming), self.release_folder(segment)
+        for name in release_folders.files(source):
+            here, there = os.path.join(source, name), os.path.join(target, name)
+            if not (os.path.isfile(there) and filecmp.cmp(here, there, shallow=False)):
+                os.makedirs(os.path.dirname(there), exist_ok=True)
+                os.replace(here, there)
+        release_folders.remove(source)
+
+    def remove_incoming(self) -> None:
+        """Remove what killed collects left; under the collect lock, so none is collecting."""
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.release_root) as entries:
+            for entry in entries:
+                if entry.name.startswith(INCOMING_PREFIX) and entry.is_dir(follow_symlinks=False):
+                    release_folders.remove(entry.path)
 
     def read_root_file(self, name: str, what: str, fix: str, limit: int) -> bytes | None:
         """A small file of the release root (a marker), or None when it is not there.

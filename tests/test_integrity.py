@@ -230,14 +230,28 @@ class ReleaseSwapsCase(ReleaseStorageMixin, SwapsCase):
     pass
 
 
+class SwapsCaseOnSave(StaticFilesStorage):
+    """The same, from ``save()`` rather than ``_save()``."""
+
+    def save(self, name: Any, content: Any, max_length: int | None = None) -> str:
+        if not str(name).endswith(".json"):
+            content = ContentFile(content.read().swapcase())
+        return super().save(name, content, max_length)
+
+
+class ReleaseSwapsCaseOnSave(ReleaseStorageMixin, SwapsCaseOnSave):
+    pass
+
+
+@pytest.mark.parametrize("on_save", [False, True])
 @pytest.mark.parametrize("releases", [False, True])
 def test_a_storage_that_saves_other_bytes_gets_the_values_of_what_it_wrote(
-    settings: Settings, tmp_path: Path, releases: bool
+    settings: Settings, tmp_path: Path, releases: bool, on_save: bool
 ) -> None:
     settings.DEBUG = False
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "src", RELEASE_A)]
     settings.STATIC_ROOT = root = tmp_path / "collected"
-    kind = "ReleaseSwapsCase" if releases else "SwapsCase"
+    kind = ("ReleaseSwapsCase" if releases else "SwapsCase") + ("OnSave" if on_save else "")
     settings.STORAGES = {**RELEASE_STORAGES, "staticfiles": {"BACKEND": f"{__name__}.{kind}"}}
     settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
     collect("-v0")

@@ -100,12 +100,9 @@ def test_reading_every_file_again_finds_the_release_complete(site: Site) -> None
 FILES = 3000
 
 
-def test_a_collect_killed_while_copying_leaves_only_an_incoming_folder(
+def test_a_first_collect_killed_while_copying_leaves_only_an_incoming_folder(
     site: Site, settings: Settings
 ) -> None:
-    collect("-v0")
-    first = site.segment()
-    published = (site.root / "published.json").read_bytes()
     big = make_tree(site.tmp / "big", {f"f/{n}.txt": b"x" * (n + 1) for n in range(FILES)})
     env = {
         **os.environ,
@@ -127,12 +124,48 @@ def test_a_collect_killed_while_copying_leaves_only_an_incoming_folder(
     proc.wait()
     proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
-    (incoming,) = [name for name in site.folders() if name != first]
+    (incoming,) = site.folders()
     assert incoming.startswith(INCOMING_PREFIX)
-    assert (site.root / "published.json").read_bytes() == published
-    assert content_hash.read_stamp(site.stamp) != ""
-    assert site.segment() == first  # the stamp still names the release being served
+    assert not (site.root / "published.json").exists()
+    assert not site.stamp.exists()
     settings.STATICFILES_DIRS = [big]
-    collect("-v0")
-    assert site.folders() == sorted([first, site.segment()])
+    out = collect()
+    assert site.folders() == [site.segment()]
     assert len(read_tree(site.root / site.segment())) == FILES
+    # Django's line names the folder the files are in now, not the incoming one.
+    assert f"copied to '{site.root / site.segment()}'" in out
+
+
+def test_a_lost_file_is_repaired_in_the_live_folder(site: Site) -> None:
+    collect("-v0")
+    segment = site.segment()
+    folder, kept = site.root / segment, site.root / segment / "js" / "app.js"
+    before = (folder.stat().st_ino, kept.stat().st_ino)
+    (folder / "css" / "site.css").unlink()
+    out = collect("-v1")
+    assert f"Release {segment} lost 1 file(s)" in out
+    assert read_tree(folder) == RELEASE_A
+    assert (folder.stat().st_ino, kept.stat().st_ino) == before  # never removed meanwhile
+    assert site.folders() == [segment]
+
+
+def test_touched_sources_of_the_same_bytes_copy_nothing(site: Site) -> None:
+    collect("-v0")
+    segment = site.segment()
+    for path in (site.tmp / "a").rglob("*"):
+        if path.is_file():
+            os.utime(path, None)  # a fresh checkout: new times, the same bytes
+    out = collect()
+    assert f"Release {segment} is already collected from these 4 files: nothing copied." in out
+    assert site.folders() == [segment]
+
+
+def test_any_release_collect_removes_what_a_killed_collect_left(
+    site: Site, settings: Settings
+) -> None:
+    settings.STATIC_URL = url_helper.get_static_url_release("/static/", "r1")
+    collect("-v0")
+    dead = site.root / f"{INCOMING_PREFIX}dead"
+    make_tree(dead, {"css/site.css": b"half"})
+    collect("-v0")  # nothing to copy: the same release again
+    assert not dead.exists()

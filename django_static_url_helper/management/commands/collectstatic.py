@@ -3,10 +3,11 @@
 Without a release storage this is Django's command, and with
 ``get_static_url_stamp()`` it then writes the stamp, from the digest of the
 files it collected. With a release storage (``django_static_url_helper.releases``)
-the version is settled before the first file is copied, one collect at a
-time holds the release root's lock, files already there with the same size
-and bytes are not copied again, the completion marker is written once every
-file is there, and the version is published last (``release_publication``).
+one collect at a time holds the release root's lock, files already there
+with the same size and bytes are not copied again, the completion marker is
+written once every file is there, and the version is published last
+(``release_collect``, ``release_publication``). The files are hashed in a
+child process beside the copy (``hash_worker``).
 """
 
 from __future__ import annotations
@@ -77,9 +78,9 @@ class Command(ReleaseCollect, StaticCollect):
                 return self.collect_release_locked(
                     None if incoming else plan(hashed), hashed, options
                 )
-        with self.listed_hashing(options["rehash"], beside_copy=named or incoming) as hashed:
-            if incoming and hashed.unread:
-                return self.collect_release_locked(None, hashed, options)
+        # Files an earlier release vouches for are not read again; a content
+        # version then waits for the few read, and most files are linked.
+        with self.listed_hashing(options["rehash"], beside_copy=named) as hashed:
             return self.collect_release_locked(plan(hashed), hashed, options)
 
     def listed_hashing(
