@@ -41,6 +41,14 @@ def many_files(root: Path, count: int = MANY) -> list[str]:
     return paths
 
 
+def many_sources(settings: Settings, tmp_path: Path) -> Path:
+    """STATICFILES_DIRS of MANY files; returns where a stamp would go."""
+    sources = tmp_path / "sources"
+    many_files(sources)
+    settings.STATICFILES_DIRS = [sources]
+    return tmp_path / "static-version.txt"
+
+
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_worker._Child]:
     """Every child a Pending or a Stream starts, in order."""
@@ -188,10 +196,7 @@ def test_close_stops_the_child(tmp_path: Path, started: list[hash_worker._Child]
 def test_a_collect_of_many_files_hashes_them_in_a_child(
     settings: Settings, tmp_path: Path, started: list[hash_worker._Child], link: bool
 ) -> None:
-    sources = tmp_path / "sources"
-    many_files(sources)
-    stamp = tmp_path / "static-version.txt"
-    settings.STATICFILES_DIRS = [sources]
+    stamp = many_sources(settings, tmp_path)
     settings.STATIC_ROOT = tmp_path / "collected"
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     call_command("collectstatic", interactive=False, verbosity=0, link=link)
@@ -212,11 +217,8 @@ def test_a_collect_of_many_files_hashes_them_in_a_child(
 def test_a_release_collect_hashes_beside_the_copy(
     settings: Settings, tmp_path: Path, started: list[hash_worker._Child], source: str
 ) -> None:
-    sources = tmp_path / "sources"
-    many_files(sources)
-    stamp = tmp_path / "static-version.txt"
+    stamp = many_sources(settings, tmp_path)
     settings.STORAGES = RELEASE_STORAGES
-    settings.STATICFILES_DIRS = [sources]
     settings.STATIC_ROOT = tmp_path / "root"
     settings.STATIC_URL = (
         url_helper.get_static_url_release("/static/", "r1")
