@@ -1,6 +1,6 @@
 """Subresource Integrity values of a collect: ``sha384-<base64>`` of each file as collected.
 
-The collect's hashing (``deploy_plan.hashing``) already reads every
+The collect's hashing (``collect_hashing``) already reads every
 source file for the version's digest; it hashes each with SHA-384 in the same
 read. A file the storage copied as it is gets its source's value. A file the
 storage wrote itself or changed (a manifest storage's hashed names, rewritten

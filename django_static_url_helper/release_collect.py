@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import CommandError
 
 from . import integrity_collect, release_links, release_tree, releases, source_hashes, version
+from .collect_hashing import Hashing
 from .conf import conf
-from .deploy_plan import DEFAULT_LOCK_WAIT, Hashing, Plan, describe_change, stamped
+from .deploy_plan import DEFAULT_LOCK_WAIT, Plan, describe_change, stamped
 from .release_folders import LockUnusable
 from .release_publication import PUBLISHED_NAME
 from .releases import CollectBusy

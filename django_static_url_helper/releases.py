@@ -10,10 +10,7 @@ its marker is incomplete, and nothing serves it as a kept version.
 from __future__ import annotations
 
 import contextlib
-import filecmp
 import os
-import secrets
-import shutil
 from typing import Any, cast
 
 from django.conf import STATICFILES_STORAGE_ALIAS
@@ -25,15 +22,14 @@ from django.utils.module_loading import import_string
 from . import release_folders, release_publication
 from .conf import conf
 from .followed_storage import FollowsPublished
+from .incoming_folders import INCOMING_PREFIX, IncomingFolders
 from .release_folders import CollectBusy, FileInfo, HeldLock, Waiting
 from .release_manifests import PerVersionManifests
 from .release_publication import PUBLISHED_NAME
 from .release_scope import in_release_collect, pinned, scope, scoped_segment
 
-INCOMING_PREFIX = ".incoming-"
-"""Folders a content version is collected into before its digest names it."""
-
 __all__ = [
+    "INCOMING_PREFIX",
     "CollectBusy",
     "FileInfo",
     "ReleaseStaticFilesStorage",
@@ -44,7 +40,7 @@ __all__ = [
 ]
 
 
-class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
+class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, IncomingFolders, Storage):
     """Put first in the bases of ``StaticFilesStorage`` (or a subclass of it).
 
     Names stay relative to the version, so ``url()`` and ``{% static %}`` are
@@ -134,51 +130,6 @@ class ReleaseStorageMixin(FollowsPublished, PerVersionManifests, Storage):
     def remove_release(self, segment: str) -> None:
         """Delete version ``segment``'s folder and everything in it."""
         release_folders.remove(self.release_folder(segment))
-
-    def begin_incoming(self) -> str:
-        """A new incoming folder's name, after removing what killed collects left.
-
-        Called under the collect lock: no other collect writes an incoming
-        folder then. Its name is no version, so nothing serves or prunes it.
-        """
-        self.remove_incoming()
-        return INCOMING_PREFIX + secrets.token_hex(8)
-
-    def name_release(self, incoming: str, segment: str) -> None:
-        """Give the incoming folder its version, replacing a folder left incomplete.
-
-        Under the collect lock, and only for a version without a marker: no
-        server serves a folder that has none.
-        """
-        target, folder = self.release_folder(segment), self.release_folder(incoming)
-        if os.path.lexists(target):
-            if os.path.isdir(target) and not os.path.islink(target):
-                shutil.rmtree(target)
-            else:
-                os.unlink(target)
-        os.makedirs(folder, exist_ok=True)  # a release of no files wrote none
-        os.rename(folder, target)
-
-    def merge_release(self, incoming: str, segment: str) -> None:
-        """Move into version ``segment``'s folder each file of the incoming one it lacks.
-
-        A file there already with the same bytes stays (servers may be
-        sending it); one missing or different is replaced in one rename.
-        """
-        source, target = self.release_folder(incoming), self.release_folder(segment)
-        for name in release_folders.files(source):
-            here, there = os.path.join(source, name), os.path.join(target, name)
-            if not (os.path.isfile(there) and filecmp.cmp(here, there, shallow=False)):
-                os.makedirs(os.path.dirname(there), exist_ok=True)
-                os.replace(here, there)
-        release_folders.remove(source)
-
-    def remove_incoming(self) -> None:
-        """Remove what killed collects left; under the collect lock, so none is collecting."""
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.release_root) as entries:
-            for entry in entries:
-                if entry.name.startswith(INCOMING_PREFIX) and entry.is_dir(follow_symlinks=False):
-                    release_folders.remove(entry.path)
 
     def read_root_file(self, name: str, what: str, fix: str, limit: int) -> bytes | None:
         """A small file of the release root (a marker), or None when it is not there.

@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from django_static_url_helper import (
     content_hash,
+    hash_child,
     hash_worker,
     integrity,
     integrity_record,
@@ -50,25 +51,25 @@ def many_sources(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_worker._Child]:
+def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_child.Child]:
     """Every child a Pending or a Stream starts, in order."""
-    children: list[hash_worker._Child] = []
+    children: list[hash_child.Child] = []
     for method in ("start", "start_streaming"):
-        original = getattr(hash_worker._Child, method)
+        original = getattr(hash_child.Child, method)
 
-        def recording(*args: Any, original: Any = original) -> hash_worker._Child | None:
-            child: hash_worker._Child | None = original(*args)
+        def recording(*args: Any, original: Any = original) -> hash_child.Child | None:
+            child: hash_child.Child | None = original(*args)
             if child is not None:
                 children.append(child)
             return child
 
-        monkeypatch.setattr(hash_worker._Child, method, staticmethod(recording))
+        monkeypatch.setattr(hash_child.Child, method, staticmethod(recording))
     return children
 
 
 @pytest.mark.parametrize("sha384", [False, True])
 def test_the_child_gives_what_hashing_in_process_gives(
-    tmp_path: Path, sha384: bool, started: list[hash_worker._Child]
+    tmp_path: Path, sha384: bool, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path)
     found = hash_worker.Pending(paths, sha384=sha384).result()
@@ -82,7 +83,7 @@ def test_the_child_gives_what_hashing_in_process_gives(
 
 
 def test_a_few_files_are_hashed_without_a_child(
-    tmp_path: Path, started: list[hash_worker._Child]
+    tmp_path: Path, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path, 3)
     assert hash_worker.Pending(paths).result() == content_hash.read_files(paths)
@@ -90,7 +91,7 @@ def test_a_few_files_are_hashed_without_a_child(
 
 
 def test_a_file_gone_before_the_child_read_it_is_the_in_process_error(
-    tmp_path: Path, started: list[hash_worker._Child]
+    tmp_path: Path, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path)
     os.unlink(paths[40])
@@ -114,7 +115,7 @@ def test_no_usable_interpreter_hashes_in_process(
 
 def test_output_cut_short_is_not_trusted(tmp_path: Path) -> None:
     paths = many_files(tmp_path)
-    child = hash_worker._Child.start(paths, False)
+    child = hash_child.Child.start(paths, False)
     assert child is not None
     child.process.wait()
     child.output.seek(0)
@@ -127,7 +128,7 @@ def test_output_cut_short_is_not_trusted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("sha384", [False, True])
 def test_a_stream_gives_what_hashing_in_process_gives(
-    tmp_path: Path, sha384: bool, started: list[hash_worker._Child]
+    tmp_path: Path, sha384: bool, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path, 300)
     stream = hash_worker.Stream(sha384=sha384)
@@ -139,7 +140,7 @@ def test_a_stream_gives_what_hashing_in_process_gives(
 
 
 def test_a_short_stream_is_hashed_without_a_child(
-    tmp_path: Path, started: list[hash_worker._Child]
+    tmp_path: Path, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path, 10)
     stream = hash_worker.Stream()
@@ -150,7 +151,7 @@ def test_a_short_stream_is_hashed_without_a_child(
 
 
 def test_a_stream_whose_child_died_is_hashed_in_process(
-    tmp_path: Path, started: list[hash_worker._Child]
+    tmp_path: Path, started: list[hash_child.Child]
 ) -> None:
     paths = many_files(tmp_path, 300)
     stream = hash_worker.Stream(sha384=True)
@@ -175,16 +176,16 @@ def test_a_stream_file_gone_is_the_in_process_error(tmp_path: Path) -> None:
 
 def test_serve_refuses_a_path_cut_short() -> None:
     out = io.BytesIO()
-    assert hash_worker.serve(io.BytesIO(b"sha256\0/etc/hostname"), out) == 2
+    assert hash_child.serve(io.BytesIO(b"sha256\0/etc/hostname"), out) == 2
 
 
 def test_serve_refuses_an_unknown_mode() -> None:
     out = io.BytesIO()
-    assert hash_worker.serve(io.BytesIO(b"md5\0/etc/hostname\0"), out) == 2
+    assert hash_child.serve(io.BytesIO(b"md5\0/etc/hostname\0"), out) == 2
     assert out.getvalue() == b""
 
 
-def test_close_stops_the_child(tmp_path: Path, started: list[hash_worker._Child]) -> None:
+def test_close_stops_the_child(tmp_path: Path, started: list[hash_child.Child]) -> None:
     pending = hash_worker.Pending(many_files(tmp_path))
     pending.close()
     assert started[0].process.returncode is not None
@@ -194,7 +195,7 @@ def test_close_stops_the_child(tmp_path: Path, started: list[hash_worker._Child]
 
 @pytest.mark.parametrize("link", [False, True])
 def test_a_collect_of_many_files_hashes_them_in_a_child(
-    settings: Settings, tmp_path: Path, started: list[hash_worker._Child], link: bool
+    settings: Settings, tmp_path: Path, started: list[hash_child.Child], link: bool
 ) -> None:
     stamp = many_sources(settings, tmp_path)
     settings.STATIC_ROOT = tmp_path / "collected"
@@ -215,7 +216,7 @@ def test_a_collect_of_many_files_hashes_them_in_a_child(
 
 @pytest.mark.parametrize("source", ["release", "stamp"])
 def test_a_release_collect_hashes_beside_the_copy(
-    settings: Settings, tmp_path: Path, started: list[hash_worker._Child], source: str
+    settings: Settings, tmp_path: Path, started: list[hash_child.Child], source: str
 ) -> None:
     stamp = many_sources(settings, tmp_path)
     settings.STORAGES = RELEASE_STORAGES

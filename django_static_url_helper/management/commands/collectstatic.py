@@ -22,17 +22,14 @@ from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 
 from ... import integrity_collect, release_links, release_tree, releases, source_hashes, version
+from ...collect_hashing import Hashing, Streamed, hashing, streamed_hashing
 from ...conf import conf
 from ...deploy_plan import (
-    Hashing,
     Plan,
-    Streamed,
     add_release_arguments,
-    hashing,
     named_after_digest,
     named_segment,
     plan,
-    streamed_hashing,
     write_stamp,
 )
 from ...release_collect import ReleaseCollect
