@@ -371,3 +371,44 @@ def test_no_writable_temporary_folder_hashes_in_process(
     for path in paths:
         stream.add(path)
     assert stream.result() == content_hash.read_files(paths)
+
+
+def test_serve_writes_one_record_per_path(tmp_path: Path) -> None:
+    paths = many_files(tmp_path, 3)
+    given = b"sha256+sha384\0" + b"".join(os.fsencode(path) + b"\0" for path in paths)
+    out = io.BytesIO()
+    assert hash_child.serve(io.BytesIO(given), out) == 0
+    records = list(hash_child.RECORD.iter_unpack(out.getvalue()))
+    assert len(records) == 3
+    body = Path(paths[2]).read_bytes()
+    size, ino, _mtime, _ctime, st_size, digest, integrity_digest = records[2]
+    assert (size, st_size, ino) == (len(body), len(body), os.stat(paths[2]).st_ino)
+    assert digest == hashlib.sha256(body).digest()
+    assert integrity_digest == hashlib.sha384(body).digest()
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_a_content_version_completed_meanwhile_is_kept_in_its_live_folder(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: bool
+) -> None:
+    from django_static_url_helper import release_links
+
+    stamp = many_sources(settings, tmp_path)
+    settings.STORAGES = RELEASE_STORAGES
+    settings.STATIC_ROOT = root = tmp_path / "root"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    (folder,) = [path for path in root.iterdir() if path.is_dir()]
+    kept = folder / "d1" / "f1.js"
+    before = (folder.stat().st_ino, kept.stat().st_ino)
+    if damaged:
+        (folder / "d0" / "f0.js").unlink()
+    # The next collect looked before the first was complete: it saw no release then.
+    monkeypatch.setattr(release_links, "start", lambda storage, segment: None)
+    out = io.StringIO()
+    call_command("collectstatic", interactive=False, stdout=out)
+    assert [path for path in root.iterdir() if path.is_dir()] == [folder]  # no incoming left
+    assert (folder.stat().st_ino, kept.stat().st_ino) == before  # the live folder stayed
+    assert (folder / "d0" / "f0.js").read_bytes() == (tmp_path / "sources/d0/f0.js").read_bytes()
+    said = "lost 1 file(s): repairing" if damaged else "is already collected"
+    assert said in out.getvalue()
