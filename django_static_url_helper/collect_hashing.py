@@ -19,10 +19,8 @@ from . import content_hash, hash_worker, source_hashes
 class Hashing:
     """The digest of the files to collect, computed when first asked for."""
 
-    def __init__(self, work: Callable[[], source_hashes.Hashed], unread: int = 0) -> None:
+    def __init__(self, work: Callable[[], source_hashes.Hashed]) -> None:
         self.work = work
-        self.unread = unread
-        """How many files no earlier record vouches for: they are being read."""
         self.done: source_hashes.Hashed | None = None
 
     def result(self) -> source_hashes.Hashed:
@@ -58,13 +56,11 @@ def hashing(
     started = source_hashes.Started(found, known)
     paths, want = started.paths(), sha384 is not None
     if not beside_copy:
-        yield Hashing(
-            lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384), len(paths)
-        )
+        yield Hashing(lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384))
         return
     pending = hash_worker.Pending(paths, sha384=want)
     try:
-        yield Hashing(lambda: started.finish(pending.result(), sha384), len(paths))
+        yield Hashing(lambda: started.finish(pending.result(), sha384))
     finally:
         pending.close()
 

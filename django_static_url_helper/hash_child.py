@@ -9,12 +9,13 @@ parent may hand them over one at a time). It loads no settings and no apps:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import subprocess
 import sys
 import tempfile
-from typing import IO
+from typing import IO, Any
 
 from . import content_hash
 
@@ -68,44 +69,29 @@ class Child:
         self.process, self.output = process, output
 
     @classmethod
-    def start(cls, paths: list[str], sha384: bool) -> Child | None:
-        env = child_env()
-        mode = SHA384 if sha384 else SHA256
+    def start(cls, sha384: bool, paths: list[str] | None = None) -> Child | None:
+        """A child hashing ``paths``, or, without them, the paths later written to its stdin."""
+        mode = (SHA384 if sha384 else SHA256) + b"\0"
         try:  # no temporary folder to write to: the collect hashes in-process
             output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
         except OSError:
             return None
         try:
-            with tempfile.TemporaryFile() as given:
-                given.write(mode + b"\0" + b"".join(os.fsencode(path) + b"\0" for path in paths))
-                given.seek(0)
-                command = [sys.executable, "-P", "-m", __name__]
+            with contextlib.ExitStack() as stack:
+                given: Any = subprocess.PIPE
+                if paths is not None:
+                    given = stack.enter_context(tempfile.TemporaryFile())
+                    given.write(mode + b"".join(os.fsencode(path) + b"\0" for path in paths))
+                    given.seek(0)
                 process = subprocess.Popen(
-                    command, stdin=given, stdout=output, stderr=subprocess.DEVNULL, env=env
+                    [sys.executable, "-P", "-m", __name__],
+                    stdin=given,
+                    stdout=output,
+                    stderr=subprocess.DEVNULL,
+                    env=child_env(),
                 )
-        except OSError:
-            output.close()
-            return None
-        return cls(process, output)
-
-    @classmethod
-    def start_streaming(cls, sha384: bool) -> Child | None:
-        """A child reading its paths from a pipe, the mode already written."""
-        env = child_env()
-        try:
-            output = tempfile.TemporaryFile()  # noqa: SIM115 (collect() closes it)
-        except OSError:
-            return None
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-P", "-m", __name__],
-                stdin=subprocess.PIPE,
-                stdout=output,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-            assert process.stdin is not None
-            process.stdin.write((SHA384 if sha384 else SHA256) + b"\0")
+                if process.stdin is not None:
+                    process.stdin.write(mode)
         except OSError:
             output.close()
             return None

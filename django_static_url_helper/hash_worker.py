@@ -36,7 +36,7 @@ class Pending:
         self.paths, self.sha384 = paths, sha384
         self.child: hash_child.Child | None = None
         if len(paths) >= _MIN_FILES and hash_child.usable_interpreter():
-            self.child = hash_child.Child.start(paths, sha384)
+            self.child = hash_child.Child.start(sha384, paths)
 
     def result(self) -> list[content_hash.FileRead]:
         """Each file's hashes, in the order of ``paths``."""
@@ -75,7 +75,7 @@ class Stream:
             if len(self.waiting) >= _BATCH:
                 self._hand_over()
         elif len(self.paths) == _MIN_FILES and hash_child.usable_interpreter():  # worth a child now
-            self.child = hash_child.Child.start_streaming(self.sha384)
+            self.child = hash_child.Child.start(self.sha384)
             self.waiting = [os.fsencode(path) + b"\0" for path in self.paths]
             self._hand_over()
 

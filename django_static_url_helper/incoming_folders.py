@@ -33,12 +33,10 @@ class IncomingFolders:
         def release_folder(self, segment: str) -> str: ...
 
     def begin_incoming(self) -> str:
-        """A new incoming folder's name, after removing what killed collects left.
+        """A new incoming folder's name; its name is no version, so nothing serves or prunes it.
 
-        Called under the collect lock: no other collect writes an incoming
-        folder then. Its name is no version, so nothing serves or prunes it.
+        The collect called ``remove_incoming`` when it took the lock.
         """
-        self.remove_incoming()
         return INCOMING_PREFIX + secrets.token_hex(8)
 
     def name_release(self, incoming: str, segment: str) -> None:

@@ -54,16 +54,15 @@ def many_sources(settings: Settings, tmp_path: Path) -> Path:
 def started(monkeypatch: pytest.MonkeyPatch) -> list[hash_child.Child]:
     """Every child a Pending or a Stream starts, in order."""
     children: list[hash_child.Child] = []
-    for method in ("start", "start_streaming"):
-        original = getattr(hash_child.Child, method)
+    start = hash_child.Child.start
 
-        def recording(*args: Any, original: Any = original) -> hash_child.Child | None:
-            child: hash_child.Child | None = original(*args)
-            if child is not None:
-                children.append(child)
-            return child
+    def recording(*args: Any) -> hash_child.Child | None:
+        child = start(*args)
+        if child is not None:
+            children.append(child)
+        return child
 
-        monkeypatch.setattr(hash_child.Child, method, staticmethod(recording))
+    monkeypatch.setattr(hash_child.Child, "start", staticmethod(recording))
     return children
 
 
@@ -115,7 +114,7 @@ def test_no_usable_interpreter_hashes_in_process(
 
 def test_output_cut_short_is_not_trusted(tmp_path: Path) -> None:
     paths = many_files(tmp_path)
-    child = hash_child.Child.start(paths, False)
+    child = hash_child.Child.start(False, paths)
     assert child is not None
     child.process.wait()
     child.output.seek(0)
