@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
 )
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.management.base import CommandError, CommandParser
 
 from ... import integrity_collect, release_links, release_tree, releases, source_hashes, version
@@ -32,6 +32,7 @@ from ...deploy_plan import (
     plan,
     write_stamp,
 )
+from ...local_copy import Copier
 from ...release_collect import ReleaseCollect
 from ...release_folders import HeldLock
 from ...source_listing import found_files, source_path
@@ -39,6 +40,8 @@ from ...source_listing import found_files, source_path
 
 class Command(ReleaseCollect, StaticCollect):
     releasing = False
+    fresh = False
+    """Collecting into a folder this collect made: no name in it is taken yet."""
     sha384: dict[str, bytes]
     """SHA-384 of each source file the collect's hashing read (integrity values)."""
     lock: HeldLock = HeldLock(None)
@@ -48,6 +51,13 @@ class Command(ReleaseCollect, StaticCollect):
     linker: release_links.Linker | None = None
     streamed: Streamed | None = None
     """The files a collect into one folder has handed over to its hashing."""
+    copier: Copier | None = None
+    copied: set[str]
+    """The names ``copy_file`` put in ``copied_files``, to look them up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.copied = set()
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -117,13 +127,31 @@ class Command(ReleaseCollect, StaticCollect):
     def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         # collect() hands each name over once. A link is never made over a file
         # (EEXIST): then Django's copy decides, as for any file already there.
+        local = type(source_storage).path is FileSystemStorage.path
+        source = source_path(source_storage, path) if local or self.streamed else ""
         if self.streamed is not None:
-            self.streamed.add(prefixed_path, source_path(source_storage, path))
+            self.streamed.add(prefixed_path, source)
         if self.linker is not None and self.linker.link(prefixed_path):
             self.log(f"Linking '{path}' from release {self.linker.origin}", level=2)
             self.copied_files.append(prefixed_path)
+            self.copied.add(prefixed_path)
             return
-        super().copy_file(path, prefixed_path, source_storage)
+        if self.dry_run or not local:
+            return super().copy_file(path, prefixed_path, source_storage)
+        # Django's copy_file, but with the copy itself in local_copy: a copied
+        # name is in self.copied, since a search of the list is a scan of it.
+        if prefixed_path in self.copied:
+            return self.log(f"Skipping '{path}' (already copied earlier)")
+        if not self.delete_file(path, prefixed_path, source_storage):
+            return
+        self.log(f"Copying '{source}'", level=2)
+        if self.copier is None or self.copier.storage is not self.storage:
+            self.copier = Copier(self.storage)
+        if not self.copier.copy(prefixed_path, source):
+            with source_storage.open(path) as source_file:
+                self.storage.save(prefixed_path, source_file)
+        self.copied_files.append(prefixed_path)
+        self.copied.add(prefixed_path)
 
     def link_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         if self.streamed is not None:  # --link without release directories
@@ -131,6 +159,8 @@ class Command(ReleaseCollect, StaticCollect):
         super().link_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
+        if self.fresh:
+            return True
         if not self.releasing:
             return super().delete_file(path, prefixed_path, source_storage)
         if not self.storage.exists(prefixed_path):
