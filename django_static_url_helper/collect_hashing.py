@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from . import content_hash, hash_worker, source_hashes
 
@@ -42,6 +42,7 @@ def hashing(
     sha384: dict[str, bytes] | None = None,
     *,
     beside_copy: bool = True,
+    entries: Mapping[str, os.DirEntry[str]] | None = None,
 ) -> Iterator[Hashing]:
     """The hashing of the files to collect, begun now, finished when the digest is asked for.
 
@@ -51,9 +52,9 @@ def hashing(
     the copy, and then this process hashes on up to two threads, which is
     faster when nothing else runs. Once the digest is in, ``sha384`` holds the
     SHA-384 of each file read (integrity values). A collect that fails stops
-    the child.
+    the child. ``entries``: the scandir entries the listing found (``Started``).
     """
-    started = source_hashes.Started(found, known)
+    started = source_hashes.Started(found, known, entries)
     paths, want = started.paths(), sha384 is not None
     if not beside_copy:
         yield Hashing(lambda: started.finish(content_hash.read_files(paths, sha384=want), sha384))

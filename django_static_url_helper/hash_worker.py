@@ -18,8 +18,12 @@ import contextlib
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from . import content_hash, hash_child
+from . import content_hash
+
+if TYPE_CHECKING:
+    from . import hash_child
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +39,8 @@ class Pending:
     def __init__(self, paths: list[str], *, sha384: bool = False) -> None:
         self.paths, self.sha384 = paths, sha384
         self.child: hash_child.Child | None = None
-        if len(paths) >= _MIN_FILES and hash_child.usable_interpreter():
-            self.child = hash_child.Child.start(sha384, paths)
+        if len(paths) >= _MIN_FILES:
+            self.child = _start_child(sha384, paths)
 
     def result(self) -> list[content_hash.FileRead]:
         """Each file's hashes, in the order of ``paths``."""
@@ -74,8 +78,8 @@ class Stream:
             self.waiting.append(os.fsencode(path) + b"\0")
             if len(self.waiting) >= _BATCH:
                 self._hand_over()
-        elif len(self.paths) == _MIN_FILES and hash_child.usable_interpreter():  # worth a child now
-            self.child = hash_child.Child.start(self.sha384)
+        elif len(self.paths) == _MIN_FILES:  # worth a child now
+            self.child = _start_child(self.sha384, None)
             self.waiting = [os.fsencode(path) + b"\0" for path in self.paths]
             self._hand_over()
 
@@ -115,6 +119,19 @@ class Stream:
             child.collect(0, self.sha384)
 
 
+def _start_child(sha384: bool, paths: list[str] | None) -> hash_child.Child | None:
+    """A hashing child for ``paths`` (or for paths handed over later), None: hash here."""
+    # Imported here: an unchanged re-collect reads no file and starts no child,
+    # and without bytecode caches each module imported costs it its compilation.
+    from . import hash_child
+
+    if not hash_child.usable_interpreter():
+        return None
+    if paths is None:
+        return hash_child.Child.start(sha384)
+    return hash_child.Child.start(sha384, paths)
+
+
 def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[content_hash.FileRead]:
     if unexpected and paths:
         logger.warning(
@@ -122,6 +139,6 @@ def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[conten
             "(%s -m %s) did not give their hashes.",
             len(paths),
             sys.executable or "no interpreter",
-            hash_child.__name__,
+            f"{__package__}.hash_child",
         )
     return content_hash.read_files(paths, sha384=sha384)

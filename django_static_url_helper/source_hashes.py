@@ -27,6 +27,7 @@ from . import content_hash
 RACY_NS = 2_000_000_000
 """Files changed this recently (ns) are hashed again next time: timestamps can be that coarse."""
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_HEX_DIGITS = "0123456789abcdef"
 
 
 class Record(NamedTuple):
@@ -37,16 +38,17 @@ class Record(NamedTuple):
     """``(ino, mtime_ns, ctime_ns)`` when it was read, or None: hash it again next time."""
 
 
+# A NamedTuple's own constructor is Python code: tuple's is a C call, per source
+# checked (thousands on an unchanged re-collect).
+_new_record = tuple.__new__
+
+
 class Hashed(NamedTuple):
     digest: str
     """The digest of every source, as ``content_hash.hash_files`` gives it."""
     records: dict[str, Record]
     read: int
     """How many files were read; the others' hashes were reused."""
-
-
-def _identity(found: os.stat_result | content_hash.Status) -> tuple[int, int, int]:
-    return (found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
 
 
 def hash_sources(
@@ -69,12 +71,19 @@ def hash_sources(
 class Started:
     """A hashing of sources begun: the known records checked, the other files still to read."""
 
-    def __init__(self, found: Iterable[tuple[str, str]], known: Known) -> None:
+    def __init__(
+        self,
+        found: Iterable[tuple[str, str]],
+        known: Known,
+        entries: Mapping[str, os.DirEntry[str]] | None = None,
+    ) -> None:
+        """``entries``: the scandir entry of a source's path, by name, where one was listed."""
         self.pairs = sorted(found)
         self.records: dict[str, Record] = {}
         self.unread: list[tuple[str, str]] = []
+        entry_of = (entries or {}).get
         for name, path in self.pairs:
-            record = known.unchanged(name, path)
+            record = known.unchanged(name, path, entry_of(name))
             if record is not None:
                 self.records[name] = record
             else:
@@ -137,19 +146,28 @@ class Known:
     def __init__(self, sources: object) -> None:
         self.sources: dict[object, object] = sources if isinstance(sources, dict) else {}
 
-    def unchanged(self, name: str, path: str) -> Record | None:
-        """The record of ``name`` if the file at ``path`` still has its size and identity."""
+    def unchanged(
+        self, name: str, path: str, listed: os.DirEntry[str] | None = None
+    ) -> Record | None:
+        """The record of ``name`` if the file at ``path`` still has its size and identity.
+
+        ``listed``: the scandir entry of ``path``, whose ``stat()`` is that of
+        ``os.stat(path)`` (links followed) taken now, once, for this check only.
+        """
         entry = self.sources.get(name)
         if not isinstance(entry, str):
             return None
-        now = os.stat(path)
+        now = os.stat(path) if listed is None else listed.stat()
         # Compared as text: the digits a valid entry holds are exactly these.
-        head, tail = f"{now.st_size} ", " {} {} {}".format(*_identity(now))
+        size, identity = now.st_size, (now.st_ino, now.st_mtime_ns, now.st_ctime_ns)
+        head = f"{size} "
         sha256 = entry[len(head) : len(head) + 64]
-        exact = len(entry) == len(head) + 64 + len(tail) and entry.startswith(head)
-        if not (exact and entry.endswith(tail) and _SHA256_RE.fullmatch(sha256)):
+        if entry != f"{head}{sha256} {identity[0]} {identity[1]} {identity[2]}":
             return None
-        return Record(now.st_size, sha256, _identity(now))
+        # Exactly 64 lowercase hex digits: nothing is left once those are stripped.
+        if len(sha256) != 64 or sha256.strip(_HEX_DIGITS):
+            return None
+        return _new_record(Record, (size, sha256, identity))
 
 
 def _decode(entry: object) -> Record | None:

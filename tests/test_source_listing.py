@@ -75,7 +75,7 @@ def test_a_finder_of_its_own_is_asked_through_its_list(settings: Settings, tmp_p
     finders = [OwnFinder()]
     settings.STATICFILES_DIRS = []
     found = list(source_listing.listed(finders[0], ["CVS"], source_listing.matcher(["CVS"])))
-    assert [path for path, _storage in found] == ["own.css"]
+    assert [(path, entry) for path, _storage, entry in found] == [("own.css", None)]
     assert asked == [["CVS"]]
 
 
@@ -90,3 +90,26 @@ def test_the_compiled_patterns_match_as_fnmatchcase_does(patterns: list[str]) ->
     for name in NAMES:
         expected = any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
         assert ignored(name) == expected, (patterns, name)
+
+
+def test_each_walked_file_comes_with_the_scandir_entry_of_its_source_path(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = make_tree(tmp_path / "first", TREE)
+    second = make_tree(tmp_path / "second", {"css/site.css": b"shadowed", "more.txt": b"m"})
+    make_tree(tmp_path / "elsewhere", {"linked.css": b"l"})
+    (first / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    settings.STATICFILES_DIRS = [first, ("vendor", second)]
+    found = source_listing.listing(["CVS", ".*", "*~"])
+    assert sorted(found.entries) == [name for name, _path in found.files]
+    for name, path in found.files:
+        entry, now = found.entries[name], os.stat(path)
+        assert entry.path == path
+        # What the re-collect compares with the marker's record: os.stat's, links followed.
+        ours = entry.stat()
+        assert (ours.st_size, ours.st_ino, ours.st_mtime_ns) == (
+            now.st_size,
+            now.st_ino,
+            now.st_mtime_ns,
+        )
+    assert found.entries["css/site.css"].path == str(first / "css" / "site.css")

@@ -35,7 +35,7 @@ from ...deploy_plan import (
 from ...local_copy import Copier
 from ...release_collect import ReleaseCollect
 from ...release_folders import HeldLock
-from ...source_listing import found_files, source_path
+from ...source_listing import listing, source_path
 
 
 class Command(ReleaseCollect, StaticCollect):
@@ -95,10 +95,12 @@ class Command(ReleaseCollect, StaticCollect):
     ) -> contextlib.AbstractContextManager[Hashing]:
         """The hashing of the files the finders list, reusing the start release's records."""
         self.streamed = None
-        found = found_files(self.ignore_patterns)
+        found = listing(self.ignore_patterns)
         recorded = None if self.start is None or rehash else self.start.marker
         known = source_hashes.Known((recorded or {}).get("sources"))
-        return hashing(found, known, self.sha384, beside_copy=beside_copy)
+        return hashing(
+            found.files, known, self.sha384, beside_copy=beside_copy, entries=found.entries
+        )
 
     def collect_flat(self, options: dict[str, Any]) -> str | None:
         """Django's collectstatic, then its integrity values and the stamp (stamp source)."""
