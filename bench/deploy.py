@@ -127,18 +127,13 @@ def hidden_brotli(work: Path) -> Path:
 def env_of(variant: Variant, work: Path) -> dict[str, str]:
     """A child's environment: the bench folder, the hidden Brotli when asked, and bytecode.
 
-    Every variant imports modules compiled once, as from a ``pip install``
-    (which compiles them): with ``PYTHONDONTWRITEBYTECODE`` set, a package
-    imported from a source checkout would compile its modules at every
-    start, and Django's, compiled at install, would not.
+    Every variant imports modules compiled once (``benchlib.compiled_once``).
     """
     paths = [str(HERE), os.environ.get("PYTHONPATH", "")]
     if variant.brotli is False:
         paths.insert(0, str(hidden_brotli(work)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(work.parent / "bytecode")
-    return env
+    return benchlib.compiled_once(env, work.parent / "bytecode")
 
 
 def whitenoise_brotli(variant: Variant, work: Path) -> bool:
