@@ -18,12 +18,8 @@ import contextlib
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
 
-from . import content_hash
-
-if TYPE_CHECKING:
-    from . import hash_child
+from . import content_hash, hash_child
 
 logger = logging.getLogger(__name__)
 
@@ -121,15 +117,7 @@ class Stream:
 
 def _start_child(sha384: bool, paths: list[str] | None) -> hash_child.Child | None:
     """A hashing child for ``paths`` (or for paths handed over later), None: hash here."""
-    # Imported here: an unchanged re-collect reads no file and starts no child,
-    # and without bytecode caches each module imported costs it its compilation.
-    from . import hash_child
-
-    if not hash_child.usable_interpreter():
-        return None
-    if paths is None:
-        return hash_child.Child.start(sha384)
-    return hash_child.Child.start(sha384, paths)
+    return hash_child.Child.start(sha384, paths) if hash_child.usable_interpreter() else None
 
 
 def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[content_hash.FileRead]:
@@ -139,6 +127,6 @@ def _in_process(paths: list[str], sha384: bool, unexpected: bool) -> list[conten
             "(%s -m %s) did not give their hashes.",
             len(paths),
             sys.executable or "no interpreter",
-            f"{__package__}.hash_child",
+            hash_child.__name__,
         )
     return content_hash.read_files(paths, sha384=sha384)

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from . import integrity, release_tree, releases
+from . import integrity, integrity_record, release_tree, releases
 from .conf import conf
 from .release_links import Start
 from .source_hashes import Record
@@ -69,10 +69,6 @@ def flat_record(storage: Any) -> str | None:
     """Where a collect into one folder on this file system writes its values, or None."""
     if not releases.is_local(storage):
         return None
-    # Imported here: a release collect never writes this record, and without
-    # bytecode caches each module it imports costs it its compilation.
-    from . import integrity_record
-
     return integrity_record.flat_path(conf.source, settings.STATIC_ROOT)
 
 
@@ -85,8 +81,6 @@ def write_flat_values(
     names = integrity.flat_names(storage, sources, command.copied_files)
     rewritten = set(command.post_processed_files)
     values = integrity.collected(storage, names, sources, command.sha384, rewritten)
-    from . import integrity_record
-
     try:
         integrity_record.write_flat(record, segment, values)
     except OSError as error:

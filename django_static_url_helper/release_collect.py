@@ -34,7 +34,6 @@ class ReleaseCollect:
     stdout: Any
     dry_run: bool
     releasing: bool
-    fresh: bool
     lock: Any
     start: release_links.Start | None
     linker: release_links.Linker | None
@@ -130,11 +129,7 @@ class ReleaseCollect:
         with releases.scope(incoming):
             if not options["rehash"]:  # --rehash trusts no earlier bytes
                 self.linker = release_links.linker(storage, incoming, self.start, hashed.records)
-            self.fresh = True  # a folder of a random new name holds nothing to delete
-            try:
-                result = super().handle(**options) or ""  # type: ignore[misc]
-            finally:
-                self.fresh = False
+            result = super().handle(**options) or ""  # type: ignore[misc]
         digest = hashed()
         source = conf.source
         release = Plan(version.content_segment(digest), source.path if source else None)

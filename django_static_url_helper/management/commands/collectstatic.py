@@ -40,8 +40,6 @@ from ...source_listing import listing, source_path
 
 class Command(ReleaseCollect, StaticCollect):
     releasing = False
-    fresh = False
-    """Collecting into a folder this collect made: no name in it is taken yet."""
     sha384: dict[str, bytes]
     """SHA-384 of each source file the collect's hashing read (integrity values)."""
     lock: HeldLock = HeldLock(None)
@@ -52,12 +50,6 @@ class Command(ReleaseCollect, StaticCollect):
     streamed: Streamed | None = None
     """The files a collect into one folder has handed over to its hashing."""
     copier: Copier | None = None
-    copied: set[str]
-    """The names ``copy_file`` put in ``copied_files``, to look them up."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.copied = set()
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -136,24 +128,21 @@ class Command(ReleaseCollect, StaticCollect):
         if self.linker is not None and self.linker.link(prefixed_path):
             self.log(f"Linking '{path}' from release {self.linker.origin}", level=2)
             self.copied_files.append(prefixed_path)
-            self.copied.add(prefixed_path)
             return
         if self.dry_run or not local:
             return super().copy_file(path, prefixed_path, source_storage)
-        # Django's copy_file, but with the copy itself in local_copy: a copied
-        # name is in self.copied, since a search of the list is a scan of it.
-        if prefixed_path in self.copied:
-            return self.log(f"Skipping '{path}' (already copied earlier)")
+        # Django's copy_file with the copy itself in local_copy. Its check of
+        # copied_files, a scan of a list, is left out: collect() hands each
+        # name over once.
         if not self.delete_file(path, prefixed_path, source_storage):
             return
         self.log(f"Copying '{source}'", level=2)
-        if self.copier is None or self.copier.storage is not self.storage:
+        if self.copier is None:
             self.copier = Copier(self.storage)
         if not self.copier.copy(prefixed_path, source):
             with source_storage.open(path) as source_file:
                 self.storage.save(prefixed_path, source_file)
         self.copied_files.append(prefixed_path)
-        self.copied.add(prefixed_path)
 
     def link_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         if self.streamed is not None:  # --link without release directories
@@ -161,8 +150,6 @@ class Command(ReleaseCollect, StaticCollect):
         super().link_file(path, prefixed_path, source_storage)
 
     def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
-        if self.fresh:
-            return True
         if not self.releasing:
             return super().delete_file(path, prefixed_path, source_storage)
         if not self.storage.exists(prefixed_path):
