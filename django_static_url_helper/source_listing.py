@@ -123,6 +123,6 @@ def source_path(storage: Storage, name: str) -> str:
     """Where ``name`` of a finder's storage is on disk."""
     # FileSystemStorage.path's traversal guard costs a tenth of an unchanged
     # re-collect, and a name its own listing gave cannot leave its folder.
-    if type(storage).path is FileSystemStorage.path:
+    if getattr(type(storage), "path", None) is FileSystemStorage.path:  # not a LazyObject
         return os.path.join(storage.location, name)  # type: ignore[attr-defined]
     return storage.path(name)

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.contrib.staticfiles.management.commands.collectstatic import (
-    Command as DjangoCollect,
-)
+from django.contrib.staticfiles.management.commands import collectstatic as django_collect
 from django.contrib.staticfiles.storage import StaticFilesStorage
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.management import call_command
+from django.utils.functional import LazyObject
 
-from django_static_url_helper import local_copy, url_helper
+from django_static_url_helper import local_copy, source_listing, url_helper
 from django_static_url_helper.integrity_record import ROOT_RECORD
 from django_static_url_helper.releases import ReleaseStaticFilesStorage
 from django_static_url_helper.storage import VersionedStaticFilesStorage
@@ -63,7 +63,7 @@ def test_a_collect_writes_what_djangos_own_collect_writes(
     versioned = "django_static_url_helper.storage.VersionedStaticFilesStorage"
     settings.STORAGES = {**RELEASE_STORAGES, "staticfiles": {"BACKEND": versioned}}
     found = {}
-    for kind, command in (("django", DjangoCollect()), ("ours", "collectstatic")):
+    for kind, command in (("django", django_collect.Command()), ("ours", "collectstatic")):
         settings.STATIC_ROOT = root = tmp_path / kind
         root.mkdir()
         other_group(root)
@@ -157,3 +157,82 @@ def test_a_copy_that_fails_leaves_no_file_under_the_name(
     with pytest.raises(FileNotFoundError):
         copier.copy("css/site.css", str(tmp_path / "gone.css"))
     assert not (tmp_path / "root" / "css" / "site.css").exists()
+
+
+class OwnGroup(FileSystemStorage):
+    def _ensure_location_group_id(self, full_path: str) -> None:
+        pass
+
+
+class SaysTaken(FileSystemStorage):
+    def exists(self, name: str) -> bool:
+        return name.endswith(".taken") or super().exists(name)
+
+
+@pytest.mark.parametrize("storage", [OwnGroup, SaysTaken])
+def test_a_storage_overriding_what_save_consults_is_not_copied_into_directly(
+    settings: Settings, tmp_path: Path, storage: type[FileSystemStorage]
+) -> None:
+    settings.STATIC_ROOT = tmp_path
+    assert not local_copy.copies_as_django(storage())
+
+
+def test_a_file_gets_its_mode_where_os_has_no_fchmod(
+    copier: local_copy.Copier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "fchmod")  # Windows before Python 3.13
+    copier.storage.file_permissions_mode = 0o604
+    source = tmp_path / "site.css"
+    source.write_bytes(b"body {}")
+    assert copier.copy("css/site.css", str(source))
+    assert stat.S_IMODE((tmp_path / "root" / "css" / "site.css").stat().st_mode) == 0o604
+
+
+class Shouting(FileSystemStorage):
+    """A finder's storage that gives other bytes than the file's."""
+
+    def _open(self, name: str, mode: str = "rb") -> Any:
+        with FileSystemStorage._open(self, name, mode) as given:  # type: ignore[attr-defined]
+            return ContentFile(given.read().upper(), name)
+
+
+class StorageFinder:
+    """Lists the files of one storage, as a third-party finder may."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def list(self, ignore_patterns: Any) -> Any:
+        for name in ("u/a.txt", "u/b.txt", "u/c.txt"):
+            yield name, self.storage
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+@pytest.mark.parametrize("storage", [FileSystemStorage, Shouting])
+def test_files_of_any_finder_storage_are_collected_as_django_collects_them(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    storage: type[FileSystemStorage],
+    wrapped: bool,
+) -> None:
+    make_tree(tmp_path / "src", {f"u/{n}.txt": b"hello" for n in "abc"})
+    given: Any = storage(location=tmp_path / "src")
+    if wrapped:  # as default_storage is
+        lazy: Any = LazyObject()
+        lazy._wrapped = given
+        given = lazy
+    for module in (django_collect, source_listing):  # where collectstatic asks
+        monkeypatch.setattr(module, "get_finders", lambda: iter([StorageFinder(given)]))
+    versioned = "django_static_url_helper.storage.VersionedStaticFilesStorage"
+    settings.STORAGES = {**RELEASE_STORAGES, "staticfiles": {"BACKEND": versioned}}
+    settings.STATICFILES_DIRS = []
+    found = {}
+    for kind, command in (("django", django_collect.Command), ("ours", None)):
+        settings.STATIC_ROOT = root = tmp_path / kind
+        for dry_run in (["--dry-run"], []):  # a command instance collects once
+            call_command(command() if command else "collectstatic", "--noinput", *dry_run)
+        found[kind] = read_tree(root)
+    ours = {name: body for name, body in found["ours"].items() if name != ROOT_RECORD}
+    assert ours == found["django"]
+    assert set(ours) == {"u/a.txt", "u/b.txt", "u/c.txt"}

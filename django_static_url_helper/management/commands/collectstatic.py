@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as StaticCollect,
 )
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 
 from ... import integrity_collect, release_links, release_tree, releases, source_hashes, version
@@ -121,7 +121,9 @@ class Command(ReleaseCollect, StaticCollect):
     def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         # collect() hands each name over once. A link is never made over a file
         # (EEXIST): then Django's copy decides, as for any file already there.
-        local = type(source_storage).path is FileSystemStorage.path
+        if self.copier is None:
+            self.copier = Copier(self.storage)
+        local = self.copier.reads(source_storage)
         source = source_path(source_storage, path) if local or self.streamed else ""
         if self.streamed is not None:
             self.streamed.add(prefixed_path, source)
@@ -137,8 +139,6 @@ class Command(ReleaseCollect, StaticCollect):
         if not self.delete_file(path, prefixed_path, source_storage):
             return
         self.log(f"Copying '{source}'", level=2)
-        if self.copier is None:
-            self.copier = Copier(self.storage)
         if not self.copier.copy(prefixed_path, source):
             with source_storage.open(path) as source_file:
                 self.storage.save(prefixed_path, source_file)
