@@ -8,10 +8,12 @@ and reading the published record.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage
 
 from . import release_folders, release_publication, release_tree, version
 from .conf import conf
@@ -104,8 +106,19 @@ class FollowsPublished:
         return found
 
     def url(self, name: str | None) -> str:
-        url: str = super().url(name)  # type: ignore[misc]
         live, static_url = self._live_and_static_url()
+        if live is not None and live != static_url.segment:
+            # Followed past STATIC_URL's version: the URL under the live one,
+            # kept by name per live version (a process may render it until it
+            # restarts), where the storage's url() is Django's, a function of
+            # the name and STATIC_URL alone.
+            followed = self.__dict__.get("_followed_urls")
+            if followed is not None and followed[0] == live and followed[1] == static_url:
+                try:
+                    return followed[2][name]  # type: ignore[no-any-return]
+                except (KeyError, TypeError):  # not kept yet, or unhashable
+                    pass
+        url: str = super().url(name)  # type: ignore[misc]
         if live is None:
             raise conf.unpublished() or ImproperlyConfigured(
                 f"{type(self).__name__} keeps each release below its version, but "
@@ -114,22 +127,34 @@ class FollowsPublished:
             )
         if live == static_url.segment:
             return url
-        # Followed past STATIC_URL's version: the same URL under the live one,
-        # kept per live version (a process may render it until it restarts).
-        followed = self.__dict__.get("_followed_urls")
-        if followed is None or followed[0] != live or followed[1] != static_url:
-            followed = self.__dict__["_followed_urls"] = (live, static_url, {})
-        urls: dict[str, str] = followed[2]
-        found = urls.get(url)
-        if found is None:
+        found = _under(url, live, static_url)
+        if _url_is_djangos(type(self)):
+            followed = self.__dict__.get("_followed_urls")
+            if followed is None or followed[0] != live or followed[1] != static_url:
+                followed = self.__dict__["_followed_urls"] = (live, static_url, {})
+            urls: dict[Any, str] = followed[2]
             if len(urls) >= _FOLLOWED_URLS:
                 urls.clear()  # names from elsewhere (user input): start over, bounded
-            found = urls[url] = _under(url, live, static_url)
+            with contextlib.suppress(TypeError):  # an unhashable name is answered, never kept
+                urls[name] = found
         return found
 
 
 _FOLLOWED_URLS = 1 << 15
 """URLs kept per followed version: more than the files of a large site."""
+
+
+def _url_is_djangos(storage_class: type) -> bool:
+    """True when ``storage_class.url`` below this mixin is FileSystemStorage's own.
+
+    Then a name's URL depends on the name and STATIC_URL alone and can be kept;
+    a storage with a url() of its own (a manifest, a bucket signing its URLs)
+    is asked every time.
+    """
+    mro = storage_class.__mro__
+    below = mro[mro.index(FollowsPublished) + 1 :]
+    owner = next((klass for klass in below if "url" in vars(klass)), None)
+    return owner is FileSystemStorage
 
 
 def _under(url: str, live: str, static_url: version.VersionedURL) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.contrib.staticfiles.storage import StaticFilesStorage, staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
@@ -433,7 +433,45 @@ def test_urls_followed_past_static_url_are_kept_per_version_and_bounded(
             assert storage.url("css/site.css") == f"/static/{segment}/css/site.css"
         kept = storage._followed_urls
         assert kept[0] == segment
-        assert set(kept[2]) == {f"/static/{deploys.one}/css/site.css"}
+        assert kept[2] == {"css/site.css": f"/static/{segment}/css/site.css"}  # by name
     for name in ("a.txt", "b.txt", "css/site.css"):  # past the bound: starts over
         assert storage.url(name) == f"/static/{segment}/{name}"
     assert len(storage._followed_urls[2]) <= 2
+
+
+def test_a_kept_followed_url_is_not_given_once_static_url_changes(
+    deploys: Deploys, settings: Settings
+) -> None:
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert staticfiles_storage.url("css/site.css") == f"/static/{two}/css/site.css"
+    settings.STATIC_URL = f"https://cdn.example.com/assets/{deploys.one}/"
+    assert staticfiles_storage.url("css/site.css") == (
+        f"https://cdn.example.com/assets/{two}/css/site.css"
+    )
+
+
+class CountingURLs(StaticFilesStorage):
+    """A storage whose url() is its own (as a bucket signing each URL): never kept."""
+
+    def url(self, name: str | None) -> str:
+        self.asked = getattr(self, "asked", 0) + 1
+        return f"{super().url(name)}?n={self.asked}"
+
+
+class ReleaseCountingURLs(ReleaseStorageMixin, CountingURLs):
+    pass
+
+
+def test_a_storage_with_a_url_of_its_own_is_asked_each_time_after_a_switch(
+    deploys: Deploys, settings: Settings
+) -> None:
+    settings.STORAGES = {
+        **RELEASE_STORAGES,
+        "staticfiles": {"BACKEND": "tests.test_follow.ReleaseCountingURLs"},
+    }
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    urls = [staticfiles_storage.url("css/site.css") for _ in range(2)]
+    assert urls[0].startswith(f"/static/{two}/css/site.css?n=")
+    assert urls[0] != urls[1]
