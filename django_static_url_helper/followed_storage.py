@@ -24,6 +24,9 @@ from .release_scope import pinned_segment
 class FollowsPublished:
     """Mixed into ``ReleaseStorageMixin``, which provides the storage's side."""
 
+    _live: tuple[float, str | None] = (float("-inf"), None)
+    """``Following.live`` as ``published()`` last left it: until when, which segment."""
+
     if TYPE_CHECKING:  # the storage's own
 
         @property
@@ -52,13 +55,14 @@ class FollowsPublished:
         static_url = conf.static_url
         segment = pinned_segment()
         if segment is None and conf.follow:
-            # published()'s hot path, inline: every {% static %} passes here.
-            following = self.__dict__.get("_following")
-            if following is not None and time.monotonic() < following.fresh_until:
-                published = following.current
+            # published()'s hot path, inline (every {% static %} passes here):
+            # one clock reading against the (fresh until, segment) it copied.
+            live = self._live
+            if time.monotonic() < live[0]:
+                segment = live[1]
             else:
                 published = self.published()
-            segment = None if published is None else published.segment
+                segment = None if published is None else published.segment
         return (static_url.segment if segment is None else segment), static_url
 
     def published(self) -> Published | None:
@@ -71,9 +75,11 @@ class FollowsPublished:
         if following is not None and time.monotonic() < following.fresh_until:
             return following.current  # type: ignore[no-any-return]  # the hot path: a clock reading
         following = self.following()
-        return following.published(
+        published = following.published(
             self.read_published_if_changed, conf.follow_interval, self.release_complete
         )
+        self._live = following.live
+        return published
 
     def following(self) -> release_publication.Following:
         """This storage's view of the published version (one per process)."""

@@ -78,6 +78,8 @@ class Following:
         self._tag: Any = None
         self._warned: str | None = None
         self.current: Published | None = None
+        self.live: tuple[float, str | None] = (self.fresh_until, None)
+        """``fresh_until`` and the segment of ``current``, replaced as one (hot paths copy it)."""
 
     def published(
         self, read_if_changed: ReadIfChanged, interval: float, complete: Callable[[str], bool]
@@ -97,6 +99,7 @@ class Following:
         try:
             self._read(read_if_changed, complete)
             self.fresh_until = time.monotonic() + interval
+            self.live = (self.fresh_until, None if self.current is None else self.current.segment)
         finally:
             self._lock.release()
         return self.current
