@@ -31,7 +31,7 @@ class Hashing:
     def __call__(self) -> str:
         return self.result().digest
 
-    def records(self) -> dict[str, source_hashes.Record]:
+    def records(self) -> Mapping[str, source_hashes.Record]:
         return self.result().records
 
 

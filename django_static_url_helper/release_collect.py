@@ -172,7 +172,8 @@ class ReleaseCollect:
         records = hashed.records()
         values = integrity_collect.release_values(self, records, self.start)
         encoded = source_hashes.encode(records)
-        release_tree.write_marker(self.storage, segment, digest, encoded, values)
+        listed = hashed.result().listed
+        release_tree.write_marker(self.storage, segment, digest, encoded, values, listed)
         self.publish(release, digest)
         return self.summary(
             f"{result}{release_links.said(self.linker)}\nRelease {segment} is complete. "

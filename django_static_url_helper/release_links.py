@@ -20,7 +20,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
@@ -114,7 +114,7 @@ def linker(
     storage: ReleaseStorageMixin,
     segment: str,
     begun: Start | None,
-    records: Callable[[], dict[str, Record]],
+    records: Callable[[], Mapping[str, Record]],
 ) -> Linker | None:
     """The ``Linker`` of collecting ``segment``, or None when it copies every file.
 
@@ -150,7 +150,7 @@ class Linker:
         storage: ReleaseStorageMixin,
         origin: str,
         marker: dict[str, Any],
-        ours: dict[str, Record],
+        ours: Mapping[str, Record],
         segment: str,
     ) -> None:
         self.storage = storage

@@ -92,7 +92,9 @@ def write_marker(
     digest: str,
     sources: Mapping[str, object],
     integrity: Values | None = None,
+    listed: str | None = None,
 ) -> dict[str, Any]:
+    """Write the marker of a collected release; ``listed``: its sources' fingerprint."""
     collected = storage.release_files(segment)
     gone = sorted(sources.keys() - collected.keys())
     if gone and not isinstance(storage, HashedFilesMixin):  # those may drop originals
@@ -112,6 +114,8 @@ def write_marker(
     }
     if integrity is not None:
         data["integrity"] = integrity(files)
+    if listed is not None:
+        data["listed"] = listed
     save_marker(storage, segment, data)
     return data
 

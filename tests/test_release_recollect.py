@@ -235,3 +235,101 @@ def test_a_new_release_reads_only_changed_sources_and_keeps_every_integrity_valu
     # No collected file was read back: the changed one's value came from its
     # read, the others' from what the first release recorded.
     assert read_back == []
+
+
+class Checked:
+    """The sources checked one by one against their records (``Known.unchanged``)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.names: list[str] = []
+        unchanged = source_hashes.Known.unchanged
+
+        def counting(known: source_hashes.Known, name: str, *args: Any) -> Any:
+            self.names.append(name)
+            return unchanged(known, name, *args)
+
+        monkeypatch.setattr(source_hashes.Known, "unchanged", counting)
+
+
+@pytest.mark.usefixtures("settled")
+def test_an_unchanged_listing_is_vouched_for_at_once_not_file_by_file(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collect()
+    assert len(json.loads(site.marker.read_text())["listed"]) == 64
+    checked = Checked(monkeypatch)
+    outputs: list[str] = []
+    assert site.opens.since(lambda: outputs.append(collect())) == []
+    assert checked.names == []
+    assert NOTHING in outputs[0]
+
+
+def test_a_listing_with_a_file_changed_just_before_its_read_gets_no_fingerprint(
+    site: Site,
+) -> None:
+    collect()
+    assert "listed" not in json.loads(site.marker.read_text())
+
+
+def _touch(site: Site, settings: Settings) -> None:
+    script = site.source / "js/app.js"
+    os.utime(script, ns=(script.stat().st_atime_ns, script.stat().st_mtime_ns + 1))
+
+
+def _move_to_a_second_folder(site: Site, settings: Settings) -> None:
+    second = make_tree(site.source.parent / "second", {"js/app.js": RELEASE_A["js/app.js"]})
+    (site.source / "js/app.js").unlink()
+    settings.STATICFILES_DIRS = [site.source, second]
+
+
+def _shadow_from_a_first_folder(site: Site, settings: Settings) -> None:
+    first = make_tree(site.source.parent / "first", {"js/app.js": RELEASE_A["js/app.js"]})
+    settings.STATICFILES_DIRS = [first, site.source]
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("change", [_touch, _move_to_a_second_folder, _shadow_from_a_first_folder])
+def test_a_listing_unlike_the_fingerprinted_one_is_checked_file_by_file(
+    site: Site, settings: Settings, monkeypatch: pytest.MonkeyPatch, change: Any
+) -> None:
+    collect()
+    change(site, settings)
+    checked = Checked(monkeypatch)
+    outputs: list[str] = []
+    opened = site.opens.since(lambda: outputs.append(collect()))
+    assert sorted(checked.names) == sorted(RELEASE_A)
+    assert NOTHING in outputs[0]  # the same bytes: the release stands
+    assert opened == (["js/app.js"] if change is _touch else [])
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_file_added_or_removed_since_the_fingerprint_is_not_vouched_for(
+    site: Site, change: str
+) -> None:
+    collect()
+    if change == "added":
+        make_tree(site.source, {"js/new.js": b"new"})
+    else:
+        (site.source / "old.txt").unlink()
+    with pytest.raises(CommandError, match="already collected from other files"):
+        collect()
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_forged_record_under_a_matching_fingerprint_stops_with_a_clear_error(
+    site: Site,
+) -> None:
+    from django_static_url_helper import source_fingerprint, source_listing
+
+    collect()
+    marker = json.loads(site.marker.read_text())
+    marker["sources"]["css/site.css"] = "20 not-a-hash"
+    found = source_listing.listing([])
+    marker["listed"] = source_fingerprint.of_listing(
+        marker["digest"], found.files, found.entries, marker["sources"]
+    )
+    site.marker.write_text(json.dumps(marker))
+    (site.root / site.segment / "old.txt").unlink()  # the repair needs the records
+    with pytest.raises(CommandError, match=r"record of css/site.css is not one.*--rehash"):
+        collect()

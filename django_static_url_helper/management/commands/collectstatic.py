@@ -88,8 +88,8 @@ class Command(ReleaseCollect, StaticCollect):
         """The hashing of the files the finders list, reusing the start release's records."""
         self.streamed = None
         found = listing(self.ignore_patterns)
-        recorded = None if self.start is None or rehash else self.start.marker
-        known = source_hashes.Known((recorded or {}).get("sources"))
+        recorded = {} if self.start is None or rehash else self.start.marker
+        known = source_hashes.Known(*map(recorded.get, ("sources", "listed", "digest")))
         return hashing(
             found.files, known, self.sha384, beside_copy=beside_copy, entries=found.entries
         )
