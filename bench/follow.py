@@ -216,7 +216,9 @@ def callgrind(env: dict[str, str], child: list[str]) -> int:
     return benchlib.callgrind([sys.executable, __file__, "count", *child], env)
 
 
-def instructions(env: dict[str, str], names: list[str], css: str, work: Path) -> dict[str, float]:
+def instructions(
+    env: dict[str, str], names: list[str], css: str, work: Path, kinds: list[str]
+) -> dict[str, float]:
     """Instructions per call of every setup and workload, counted by valgrind's callgrind.
 
     The interval is an hour here, so that no count includes the re-read of
@@ -234,7 +236,8 @@ def instructions(env: dict[str, str], names: list[str], css: str, work: Path) ->
             "BENCH_INTERVAL": "3600",
             "PYTHONHASHSEED": "0",
         }
-        for kind, calls in COUNTED.items():
+        for kind in kinds:
+            calls = COUNTED[kind]
             child = [str(names_file), css, kind]
             total = callgrind(setup_env, [*child, str(calls)]) - callgrind(setup_env, [*child, "0"])
             found[f"{kind} {setup.label}"] = total / (calls * per_call(kind, names))
@@ -337,31 +340,34 @@ def in_process_tables(
     return targets
 
 
-def instructions_table(counted: dict[str, float]) -> None:
+def instructions_table(counted: dict[str, float], kinds: list[str]) -> None:
     rows = []
     for setup in SETUPS:
         row = [setup.label]
-        for kind in KINDS:
+        for kind in kinds:
             value, off = counted[f"{kind} {setup.label}"], counted[f"{kind} {OFF.label}"]
             row += [f"{value:,.0f}", f"{off / value:.3f}"]
         rows.append(row)
-    header = ["setup", "per tag", "vs off", "per page request", "vs off", "per file request"]
+    names = {"tag": "per tag", "page": "per page request", "file": "per file request"}
+    header = [column for kind in kinds for column in (names[kind], "vs off")]
     print(
         benchlib.table(
             "instructions per call, counted by valgrind's callgrind (interval 1 h)",
-            [*header, "vs off"],
+            ["setup", *header],
             rows,
         )
     )
 
 
-def instruction_targets(options: benchlib.Options, counted: dict[str, float]) -> list[str]:
+def instruction_targets(
+    options: benchlib.Options, counted: dict[str, float], kinds: list[str]
+) -> list[str]:
     """Follow on at least TARGET of off, by instructions per call, for each workload."""
     lines = []
     for setup in SETUPS:
         if not setup.follow:
             continue
-        for kind in KINDS:
+        for kind in kinds:
             ratio = counted[f"{kind} {OFF.label}"] / counted[f"{kind} {setup.label}"]
             text = f"{kind}, {setup.label}: at least {TARGET} of off by instructions ({ratio:.3f})"
             lines.append(benchlib.target(options, text, ratio >= TARGET))
@@ -432,6 +438,14 @@ def main() -> None:
         action="store_true",
         help="only count instructions (no timing; the counts do not move with the load)",
     )
+    parser.add_argument(
+        "--counted",
+        nargs="+",
+        choices=list(COUNTED),
+        default=list(COUNTED),
+        metavar="WORKLOAD",
+        help="the workloads whose instructions are counted: tag, page, file (default: all)",
+    )
     args = parser.parse_args()
     args.instructions = args.instructions or args.instructions_only
     if args.instructions and shutil.which("valgrind") is None:
@@ -456,19 +470,19 @@ def main() -> None:
 
         published = url_helper.get_static_url_release("/static/", "b")
         if args.instructions_only:
-            counted = instructions(env, names, css, work)
-            instructions_table(counted)
-            print("\n".join(instruction_targets(options, counted)))
+            counted = instructions(env, names, css, work, args.counted)
+            instructions_table(counted, args.counted)
+            print("\n".join(instruction_targets(options, counted, args.counted)))
             benchlib.footer()
             return
         http = over_http(args, options, env, f"{published}{css}", work)
         print()
-        counted = instructions(env, names, css, work) if args.instructions else None
+        counted = instructions(env, names, css, work, args.counted) if args.instructions else None
         samples, cpu = in_process(in_process_options, env, names, css)
     targets = in_process_tables(in_process_options, samples, cpu, css, css_bytes, len(names))
     if counted is not None:
-        instructions_table(counted)
-        targets += instruction_targets(options, counted)
+        instructions_table(counted, args.counted)
+        targets += instruction_targets(options, counted, args.counted)
     targets += http_table(options, http, css)
     print(
         "vs off: median of the per-round ratios of throughput (1/time, req/s); rounds: their"
