@@ -1,7 +1,7 @@
 """One digest of the sources a collect listed: every name, path, size and identity at once.
 
 An unchanged re-collect would otherwise check each source against its own
-record (``source_hashes.Known``): a lookup, a parse and a comparison per
+record (``source_records.Known``): a lookup, a parse and a comparison per
 file, most of what it costs once the ``stat`` calls are made. The marker
 also keeps the fingerprint of the whole listing: the SHA-256 of the
 release's content digest and, per source in name order, its name, its path,
