@@ -20,7 +20,7 @@ from pathlib import Path
 
 import benchlib
 
-from django_static_url_helper import content_hash
+from django_static_url_helper import stamp_file
 
 SECRET = "bench-not-secret"
 COMMIT = "3fa9c1e2b7d4" * 3 + "0123"
@@ -79,7 +79,7 @@ def deploy_files(folder: Path) -> None:
     (folder / "deploy").write_text("")
     fake_checkout(folder / "loose", 0)
     fake_checkout(folder / "packed", PACKED_REFS)
-    content_hash.write_stamp(folder / "static-version.txt", "d" * 64)
+    stamp_file.write_stamp(folder / "static-version.txt", "d" * 64)
 
 
 def strategy(folder: Path, call: str, repeat: int) -> Callable[[], list[float]]:

@@ -1,26 +1,20 @@
-"""Hash a directory tree's content, and keep the result in a small stamp file.
+"""Hash a directory tree's content: the files' digests, combined into one.
 
 Hashing a large STATIC_ROOT takes a noticeable fraction of a second, so it is
 done once per deploy (by ``collectstatic``, or ``manage.py static_url stamp``
-for a tree collected elsewhere) and every process reads
-the stamp at boot instead of walking the tree.
+for a tree collected elsewhere) and kept in the stamp (``stamp_file``), which
+every process reads at boot instead of walking the tree.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from . import version_files
-
-_DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 18
 # Files per task: large enough that the pool costs little, small enough to balance.
 _BATCH = 32
@@ -28,11 +22,6 @@ _MAX_WORKERS = 8
 # Below this many batches starting threads costs more than it saves.
 _MIN_PARALLEL_BATCHES = 4
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line ends
-_STAMP_FIX = (
-    "A stamp is the one-line file 'python manage.py collectstatic' writes once the "
-    "files are collected: remove what is there and run collectstatic (or 'python "
-    "manage.py static_url stamp' for a tree collected elsewhere)."
-)
 
 
 def _files(root: str) -> list[str]:
@@ -202,42 +191,3 @@ def _read_batch_384(paths: list[str]) -> list[FileRead]:
             os.close(fd)
         found.append(FileRead(file_hash.digest(), size, before, integrity.digest()))
     return found
-
-
-def write_stamp(stamp_path: str | os.PathLike[str], digest: str) -> None:
-    """Write ``digest`` to ``stamp_path`` atomically, so a booting server never reads half."""
-    stamp = Path(stamp_path)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=stamp.parent, prefix=f".{stamp.name}.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(digest + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, stamp)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def read_stamp(stamp_path: str | os.PathLike[str]) -> str:
-    """Return the digest held by ``stamp_path``; raise a helpful error when unusable.
-
-    Never blocks (a FIFO is refused unopened) and never quotes the file: a
-    misconfigured path may name a file that is not meant to be shown.
-    """
-    path = os.fspath(stamp_path)
-    try:
-        text = version_files.read_text(path, "the static version stamp", _STAMP_FIX).strip()
-    except FileNotFoundError:
-        raise ImproperlyConfigured(
-            f"The static version stamp {path} does not exist. Run 'python manage.py "
-            f"collectstatic', which writes it (or 'python manage.py static_url stamp' "
-            f"for a tree collected elsewhere)."
-        ) from None
-    if not _DIGEST_RE.fullmatch(text):
-        raise ImproperlyConfigured(
-            f"{path} is not a static version stamp (expected 64 hex digits, found "
-            f"{len(text)} characters that are not). Remove it and run "
-            f"'python manage.py collectstatic', which writes it again."
-        )
-    return text

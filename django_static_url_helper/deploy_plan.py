@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.core.management.base import CommandError
 
-from . import content_hash, source_hashes, version
+from . import source_hashes, stamp_file, version
 from .conf import conf
 
 _STABLE_SOURCES = (
@@ -120,7 +120,7 @@ def write_stamp(release: Plan, digest: str) -> None:
     if release.stamp is None:
         return
     try:
-        content_hash.write_stamp(release.stamp, digest)
+        stamp_file.write_stamp(release.stamp, digest)
     except OSError as error:
         raise CommandError(
             f"Cannot write the stamp {release.stamp}: {error.strerror}. The files are "

@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
 
-from . import content_hash, version_files
+from . import stamp_file, version_files
 
 _boot_ns: int | None = None
 
@@ -93,4 +93,4 @@ def stamp_digest(path: str) -> str | None:
     """
     if not os.path.lexists(path):
         return None
-    return content_hash.read_stamp(path)
+    return stamp_file.read_stamp(path)

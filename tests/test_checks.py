@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import set_script_prefix
 
-from django_static_url_helper import app_order_checks, checks, content_hash, url_helper
+from django_static_url_helper import app_order_checks, checks, stamp_file, url_helper
 from django_static_url_helper.conf import conf
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def test_w001_boot_time_version_with_a_relative_base(
 
 def test_e001_with_a_relative_base(settings: Settings, tmp_path: Path) -> None:
     stamp = tmp_path / "static-version.txt"
-    content_hash.write_stamp(stamp, "f" * 64)
+    stamp_file.write_stamp(stamp, "f" * 64)
     settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp)
     stamp.unlink()
     assert ids(checks.check_source()) == ["django_static_url_helper.E001"]
@@ -102,7 +102,7 @@ def test_e001_deploy_file_removed_after_boot(settings: Settings, tmp_path: Path)
 
 def test_e001_stamp_removed_after_boot(settings: Settings, tmp_path: Path) -> None:
     stamp = tmp_path / "static-version.txt"
-    content_hash.write_stamp(stamp, "f" * 64)
+    stamp_file.write_stamp(stamp, "f" * 64)
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     stamp.unlink()
     assert ids(checks.check_source()) == ["django_static_url_helper.E001"]

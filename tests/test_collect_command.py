@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, url_helper, version
+from django_static_url_helper import content_hash, stamp_file, url_helper, version
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -42,7 +42,7 @@ def test_collectstatic_copies_the_files_and_writes_their_stamp(stamp: Path, tmp_
     out = collectstatic()
     root = tmp_path / "collected"
     assert (root / "css" / "site.css").is_file()
-    digest = content_hash.read_stamp(stamp)
+    digest = stamp_file.read_stamp(stamp)
     assert digest == content_hash.hash_tree(root)
     assert "static files copied" in out
     segment = version.content_segment(digest)
@@ -52,26 +52,26 @@ def test_collectstatic_copies_the_files_and_writes_their_stamp(stamp: Path, tmp_
 
 def test_call_command_from_a_deploy_script_needs_no_options(stamp: Path) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
-    assert content_hash.read_stamp(stamp)
+    assert stamp_file.read_stamp(stamp)
 
 
 def test_a_second_deploy_stamps_the_new_content(
     stamp: Path, settings: Settings, tmp_path: Path
 ) -> None:
     collectstatic("-v0")
-    first = content_hash.read_stamp(stamp)
+    first = stamp_file.read_stamp(stamp)
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "new.css").write_text("new")
     settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, extra]
     collectstatic("-v0")
-    assert content_hash.read_stamp(stamp) not in (first, "")
+    assert stamp_file.read_stamp(stamp) not in (first, "")
 
 
 def test_static_url_collect_is_collectstatic(stamp: Path, tmp_path: Path) -> None:
     out = run("collect")
     assert "static files copied" in out
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
 
 
 def test_collectstatic_stamp_equals_a_later_stamp_command(
@@ -81,7 +81,7 @@ def test_collectstatic_stamp_equals_a_later_stamp_command(
     settings.STATIC_ROOT = tmp_path / "two-steps"
     call_command("collectstatic", interactive=False, verbosity=0)
     run("stamp", "--output", str(tmp_path / "two.txt"))
-    assert content_hash.read_stamp(tmp_path / "two.txt") == content_hash.read_stamp(stamp)
+    assert stamp_file.read_stamp(tmp_path / "two.txt") == stamp_file.read_stamp(stamp)
 
 
 def test_collect_clear_removes_files_no_longer_in_the_sources(stamp: Path, tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_collect_clear_removes_files_no_longer_in_the_sources(stamp: Path, tmp_p
     stale.write_text("old")
     run("collect", "--clear")
     assert not stale.exists()
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(tmp_path / "collected")
 
 
 def test_a_dry_run_writes_no_stamp(stamp: Path) -> None:

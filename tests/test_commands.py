@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, url_helper
+from django_static_url_helper import content_hash, stamp_file, url_helper
 
 from . import isolated
 
@@ -62,7 +62,7 @@ def test_stamp_writes_the_hash_of_static_root(tmp_path: Path) -> None:
     (root / "a.css").write_text("a")
     stamp = tmp_path / "static-version.txt"
     out = run("stamp", "--root", str(root), "--output", str(stamp))
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(root)
     assert str(stamp) in out
 
 
@@ -75,13 +75,9 @@ def test_stamp_defaults_to_static_root_and_the_settings_stamp(
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     assert settings.STATIC_URL == "/static/unpublished/"
     run("stamp")
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(
-        tmp_path, {"static-version.txt"}
-    )
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(tmp_path, {"static-version.txt"})
     run("stamp")  # the stamp itself never changes the hash
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(
-        tmp_path, {"static-version.txt"}
-    )
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(tmp_path, {"static-version.txt"})
 
 
 def test_stamp_without_a_default_output_says_pass_output(tmp_path: Path) -> None:
@@ -119,7 +115,7 @@ def test_stamp_leaves_out_a_stamp_whose_name_starts_with_two_dots(tmp_path: Path
     stamp = tmp_path / "..static-version"
     run("stamp", "--root", str(tmp_path), "--output", str(stamp))
     run("stamp", "--root", str(tmp_path), "--output", str(stamp))  # now the stamp is in the tree
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(tmp_path, {"..static-version"})
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(tmp_path, {"..static-version"})
 
 
 @pytest.mark.parametrize("unbuffered", ["1", ""], ids=["unbuffered", "buffered"])

@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_static_url_helper.content_hash import (
-    default_workers,
-    hash_files,
-    hash_tree,
-    read_stamp,
-    write_stamp,
-)
+from django_static_url_helper.content_hash import default_workers, hash_files, hash_tree
+from django_static_url_helper.stamp_file import read_stamp, write_stamp
 
 
 def make_tree(root: Path) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from django_static_url_helper import content_hash, version
+from django_static_url_helper import stamp_file, version
 
 from .isolated import ROOT
 
@@ -156,7 +156,7 @@ def test_call_command_from_a_deploy_script_publishes_the_version(
         "call_command('collectstatic', interactive=False, verbosity=0)"
     )
     assert done.returncode == 0, done.stderr
-    digest = content_hash.read_stamp(tmp_path / "static-version.txt")
+    digest = stamp_file.read_stamp(tmp_path / "static-version.txt")
     segment = version.content_segment(digest)
     assert project.shown()["version"] == segment
 
@@ -175,7 +175,7 @@ def test_static_url_stamp_with_verbosity_before_the_action(tmp_path: Path) -> No
     (tmp_path / "static-version.txt").unlink()
     out = project.ok("static_url", "-v", "1", "stamp")
     assert "Wrote" in out
-    assert content_hash.read_stamp(tmp_path / "static-version.txt")
+    assert stamp_file.read_stamp(tmp_path / "static-version.txt")
 
 
 @pytest.mark.parametrize("version_from", ["stamp", "env"])

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client, RequestFactory
 
-from django_static_url_helper import content_hash, releases, url_helper, version
+from django_static_url_helper import releases, stamp_file, url_helper, version
 from django_static_url_helper.middleware import VersionedWhiteNoiseMiddleware
 from django_static_url_helper.releases import ReleaseStorageMixin
 
@@ -56,7 +56,7 @@ class Deploys:
         """collectstatic of new files; the servers' settings (STATIC_URL) stay as they were."""
         self.settings.STATICFILES_DIRS = [make_tree(self.tmp / release_id, files)]
         collect()
-        return version.content_segment(content_hash.read_stamp(self.stamp))
+        return version.content_segment(stamp_file.read_stamp(self.stamp))
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ def test_servers_started_before_the_first_publish_follow_it(
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
     collect()
     time.sleep(INTERVAL * 1.5)
-    segment = version.content_segment(content_hash.read_stamp(stamp))
+    segment = version.content_segment(stamp_file.read_stamp(stamp))
     assert staticfiles_storage.url("css/site.css") == f"/static/{segment}/css/site.css"
 
 
@@ -272,7 +272,7 @@ def test_the_middleware_may_start_before_the_first_publish_when_it_follows(
     settings.STATICFILES_DIRS = [make_tree(tmp_path / "r1", RELEASE_A)]
     collect()
     time.sleep(INTERVAL * 1.5)
-    segment = version.content_segment(content_hash.read_stamp(stamp))
+    segment = version.content_segment(stamp_file.read_stamp(stamp))
     response = cast(
         HttpResponseBase, middleware(RequestFactory().get(f"/static/{segment}/old.txt"))
     )

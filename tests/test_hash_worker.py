@@ -20,6 +20,7 @@ from django_static_url_helper import (
     hash_worker,
     integrity,
     integrity_record,
+    stamp_file,
     url_helper,
 )
 
@@ -204,7 +205,7 @@ def test_a_collect_of_many_files_hashes_them_in_a_child(
     assert started[0].process.returncode == 0
     root = tmp_path / "collected"
     assert (root / "d0" / "f0.js").is_symlink() == link
-    assert content_hash.read_stamp(stamp) == content_hash.hash_tree(root)
+    assert stamp_file.read_stamp(stamp) == content_hash.hash_tree(root)
     values = integrity_record.read_flat(f"{stamp}{integrity_record.RECORD_SUFFIX}").values
     assert values is not None
     assert len(values) == MANY
@@ -298,7 +299,7 @@ def test_a_deploy_from_its_own_folder_hashes_in_the_child(tmp_path: Path, storag
     )
     assert done.returncode == 0, done.stderr
     assert "in this process" not in done.stderr
-    assert len(content_hash.read_stamp(stamp)) == 64
+    assert len(stamp_file.read_stamp(stamp)) == 64
 
 
 CHILD_CHECK = """

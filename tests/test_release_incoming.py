@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from django_static_url_helper import content_hash, release_tree, url_helper, version
+from django_static_url_helper import content_hash, release_tree, stamp_file, url_helper, version
 from django_static_url_helper.releases import INCOMING_PREFIX, ReleaseStaticFilesStorage
 
 from . import servers
@@ -41,7 +41,7 @@ class Site:
         self.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", self.stamp)
 
     def segment(self) -> str:
-        return version.content_segment(content_hash.read_stamp(self.stamp))
+        return version.content_segment(stamp_file.read_stamp(self.stamp))
 
     def folders(self) -> list[str]:
         return sorted(path.name for path in self.root.iterdir() if path.is_dir())

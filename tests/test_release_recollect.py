@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.management.base import CommandError
 
-from django_static_url_helper import content_hash, integrity, source_hashes, url_helper, version
+from django_static_url_helper import (
+    content_hash,
+    integrity,
+    source_hashes,
+    stamp_file,
+    url_helper,
+    version,
+)
 
 from .release_support import RELEASE_A, RELEASE_STORAGES, collect, make_tree
 
@@ -203,10 +210,10 @@ def test_a_stamp_release_collected_again_reads_nothing_and_keeps_its_version(
     stamp = tmp_path / "static-version.txt"
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     collect()
-    digest = content_hash.read_stamp(stamp)
+    digest = stamp_file.read_stamp(stamp)
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     assert site.opens.since(collect) == []
-    assert content_hash.read_stamp(stamp) == digest == content_hash.hash_tree(site.source)
+    assert stamp_file.read_stamp(stamp) == digest == content_hash.hash_tree(site.source)
 
 
 @pytest.mark.usefixtures("settled")

@@ -19,6 +19,7 @@ from django_static_url_helper import (
     content_hash,
     release_tree,
     releases,
+    stamp_file,
     url_helper,
     version,
 )
@@ -207,10 +208,10 @@ def test_the_stamp_is_written_after_the_release_and_names_its_version(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stamp = site.tmp / "static-version.txt"
-    content_hash.write_stamp(stamp, "0" * 64)  # the previous release's stamp
+    stamp_file.write_stamp(stamp, "0" * 64)  # the previous release's stamp
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     out = collect()
-    digest = content_hash.read_stamp(stamp)
+    digest = stamp_file.read_stamp(stamp)
     # What every app server computes at its next boot:
     served = version.split_url(url_helper.get_static_url_stamp("/static/", stamp)).segment
     assert out.strip().endswith(f"Published version {served} (stamp {stamp}).")
@@ -218,8 +219,8 @@ def test_the_stamp_is_written_after_the_release_and_names_its_version(
     assert digest == content_hash.hash_tree(site.root / str(served))
     stamp.unlink()
     assert f"(stamp {stamp})." in collect()  # a no-op collect writes it again
-    assert content_hash.read_stamp(stamp) == digest
-    assert content_hash.read_stamp(stamp) == digest
+    assert stamp_file.read_stamp(stamp) == digest
+    assert stamp_file.read_stamp(stamp) == digest
 
 
 def test_a_stamp_pending_url_collects_under_the_content_version(
@@ -229,7 +230,7 @@ def test_a_stamp_pending_url_collects_under_the_content_version(
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     assert site.settings.STATIC_URL == "/static/unpublished/"
     collect()
-    expected = version.content_segment(content_hash.read_stamp(stamp))
+    expected = version.content_segment(stamp_file.read_stamp(stamp))
     assert (site.root / f"{expected}.release.json").exists()
 
 
@@ -240,14 +241,14 @@ def test_a_relative_base_collects_each_release_under_its_content_version(
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp)
     assert site.settings.STATIC_URL == "/static/unpublished/"  # Django prefixes it
     collect()
-    first = version.content_segment(content_hash.read_stamp(stamp))
+    first = version.content_segment(stamp_file.read_stamp(stamp))
     assert read_tree(site.root / first) == RELEASE_A
     # The next deploy: its settings boot on the first release's stamp.
     site.use(RELEASE_B)
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("static/", stamp)
     assert version.split_url(site.settings.STATIC_URL) == ("/static/", first)
     collect()
-    second = version.content_segment(content_hash.read_stamp(stamp))
+    second = version.content_segment(stamp_file.read_stamp(stamp))
     assert second != first
     assert read_tree(site.root / second) == RELEASE_B
 
@@ -360,7 +361,7 @@ def test_static_url_collect_collects_a_stamp_release_in_one_step(
     stamp = site.tmp / "static-version.txt"
     site.settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     out = static_url("collect")
-    segment = version.content_segment(content_hash.read_stamp(stamp))
+    segment = version.content_segment(stamp_file.read_stamp(stamp))
     assert f"Release {segment} is complete." in out
     assert read_tree(site.root / segment) == RELEASE_A
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_static_url_helper import content_hash, helper_inputs, url_helper, version
+from django_static_url_helper import helper_inputs, stamp_file, url_helper, version
 
 from . import isolated
 
@@ -242,10 +242,10 @@ def test_git_outside_a_checkout_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_stamp_version_follows_the_content(tmp_path: Path) -> None:
     stamp = tmp_path / "static-version.txt"
-    content_hash.write_stamp(stamp, "a" * 64)
+    stamp_file.write_stamp(stamp, "a" * 64)
     first = url_helper.get_static_url_stamp("/static/", stamp)
     assert first == url_helper.get_static_url_stamp("/static/", stamp)
-    content_hash.write_stamp(stamp, "b" * 64)
+    stamp_file.write_stamp(stamp, "b" * 64)
     assert url_helper.get_static_url_stamp("/static/", stamp) != first
 
 
@@ -323,7 +323,7 @@ def all_helpers(tmp_path: Path) -> dict[str, Callable[[str], str]]:
     deploy = tmp_path / "deploy"
     deploy.touch()
     stamp = tmp_path / "stamp"
-    content_hash.write_stamp(stamp, "c" * 64)
+    stamp_file.write_stamp(stamp, "c" * 64)
     return {
         "now": lambda base: url_helper.get_static_url_now(base),
         "now-plain": lambda base: url_helper.get_static_url_now(base, False),

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from .. import content_hash, releases
+from .. import content_hash, releases, stamp_file
 from ..conf import conf
 from ..version_source import Source
 
@@ -72,7 +72,7 @@ class StampActions(BaseCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         try:
-            content_hash.write_stamp(output, digest)
+            stamp_file.write_stamp(output, digest)
         except OSError as exc:
             raise CommandError(
                 f"Cannot write the stamp {output}: {exc.strerror}. Pass --output the path "
