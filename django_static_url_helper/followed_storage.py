@@ -73,6 +73,9 @@ class FollowsPublished:
         """
         following = self.__dict__.get("_following")
         if following is not None and time.monotonic() < following.fresh_until:
+            # A thread that copied Following.live just before another replaced
+            # it may have left an older copy: take the current one again.
+            self._live = following.live
             return following.current  # type: ignore[no-any-return]  # the hot path: a clock reading
         following = self.following()
         published = following.published(
@@ -151,16 +154,19 @@ _FOLLOWED_URLS = 1 << 15
 
 
 def _url_is_djangos(storage_class: type) -> bool:
-    """True when ``storage_class.url`` below this mixin is FileSystemStorage's own.
+    """True when ``url`` and ``base_url`` below this mixin are FileSystemStorage's own.
 
     Then a name's URL depends on the name and STATIC_URL alone and can be kept;
     a storage with a url() of its own (a manifest, a bucket signing its URLs)
-    is asked every time.
+    or a base_url of its own (a tenant's, per request) is asked every time. A
+    ``base_url`` assigned to a running storage is not seen by the URLs kept.
     """
     mro = storage_class.__mro__
     below = mro[mro.index(FollowsPublished) + 1 :]
-    owner = next((klass for klass in below if "url" in vars(klass)), None)
-    return owner is FileSystemStorage
+    return all(
+        next((klass for klass in below if attr in vars(klass)), None) is FileSystemStorage
+        for attr in ("url", "base_url")
+    )
 
 
 def _under(url: str, live: str, static_url: version.VersionedURL) -> str:

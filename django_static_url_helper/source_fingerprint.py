@@ -61,5 +61,7 @@ def of_listing(
 
 
 def _sha256(text: str) -> str:
-    # A name the file system gave as undecodable bytes is kept as those bytes.
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    # Any lone surrogate (a name's undecodable bytes, an unpaired UTF-16 half
+    # on Windows, a "\ud800" a hand-edited marker's JSON holds) is encoded,
+    # one way per code point: never an error, never two texts alike.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -71,7 +71,9 @@ class Known:
         """``listed`` and ``digest``: the marker's fingerprint of the listing and content."""
         self.sources: dict[object, object] = sources if isinstance(sources, dict) else {}
         self.listed = listed if isinstance(listed, str) else None
-        self.digest = digest if isinstance(digest, str) else None
+        # Vouched for, the digest is taken as it is (the stamp, the version):
+        # only ever one the per-file rule could have computed.
+        self.digest = digest if isinstance(digest, str) and _SHA256_RE.fullmatch(digest) else None
 
     def vouched(
         self, pairs: list[tuple[str, str]], entries: Mapping[str, os.DirEntry[str]] | None

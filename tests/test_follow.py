@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import io
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import StaticFilesStorage, staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -335,6 +337,7 @@ def test_a_published_release_that_is_not_complete_is_not_followed_until_it_is(
     marker.unlink()  # as a copy that sends the record before the marker leaves it
     storage: ReleaseStorageMixin = staticfiles_storage  # type: ignore[assignment]
     storage.__dict__.pop("_following", None)
+    storage.__dict__.pop("_live", None)  # the hot path's copy goes with it
     assert storage.live_segment() == deploys.one
     (deploys.root / two / "new.txt").unlink()
     marker.write_bytes(body)  # the marker, but not yet every file
@@ -475,3 +478,47 @@ def test_a_storage_with_a_url_of_its_own_is_asked_each_time_after_a_switch(
     urls = [staticfiles_storage.url("css/site.css") for _ in range(2)]
     assert urls[0].startswith(f"/static/{two}/css/site.css?n=")
     assert urls[0] != urls[1]
+
+
+_tenant: contextvars.ContextVar[str] = contextvars.ContextVar("tenant", default="a")
+
+
+class PerTenantStorage(StaticFilesStorage):
+    """As multi-tenant storages do (a ``base_url`` property): url() stays Django's own."""
+
+    @property
+    def base_url(self) -> str:
+        return f"{django_settings.STATIC_URL}{_tenant.get()}/"
+
+
+class ReleasePerTenant(ReleaseStorageMixin, PerTenantStorage):
+    pass
+
+
+def test_a_url_whose_base_url_is_not_djangos_is_never_kept_by_name(deploys: Deploys) -> None:
+    deploys.settings.STORAGES = {
+        **RELEASE_STORAGES,
+        "staticfiles": {"BACKEND": "tests.test_follow.ReleasePerTenant"},
+    }
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    assert staticfiles_storage.url("css/site.css") == f"/static/{two}/a/css/site.css"
+    token = _tenant.set("b")
+    try:
+        assert staticfiles_storage.url("css/site.css") == f"/static/{two}/b/css/site.css"
+    finally:
+        _tenant.reset(token)
+
+
+def test_a_stale_live_copy_is_replaced_on_the_next_call(deploys: Deploys) -> None:
+    storage: Any = staticfiles_storage
+    two = deploys.publish("r2", RELEASE_B)
+    time.sleep(INTERVAL * 1.5)
+    deploys.settings.STATIC_VERSION_FOLLOW_INTERVAL = 3600
+    time.sleep(INTERVAL * 1.5)
+    assert storage.url("css/site.css") == f"/static/{two}/css/site.css"  # read: fresh 3600 s
+    # What a thread that read Following.live just before another thread
+    # replaced it leaves behind (published(), `self._live = following.live`).
+    storage._live = (float("-inf"), None)
+    assert storage.url("css/site.css") == f"/static/{two}/css/site.css"  # still right...
+    assert storage._live[0] > time.monotonic()  # ...but the hot path should be back

@@ -17,7 +17,9 @@ from django.core.management.base import CommandError
 from django_static_url_helper import (
     content_hash,
     integrity,
+    source_fingerprint,
     source_hashes,
+    source_listing,
     stamp_file,
     url_helper,
     version,
@@ -327,8 +329,6 @@ def test_a_file_added_or_removed_since_the_fingerprint_is_not_vouched_for(
 def test_a_forged_record_under_a_matching_fingerprint_stops_with_a_clear_error(
     site: Site,
 ) -> None:
-    from django_static_url_helper import source_fingerprint, source_listing
-
     collect()
     marker = json.loads(site.marker.read_text())
     marker["sources"]["css/site.css"] = "20 not-a-hash"
@@ -340,3 +340,51 @@ def test_a_forged_record_under_a_matching_fingerprint_stops_with_a_clear_error(
     (site.root / site.segment / "old.txt").unlink()  # the repair needs the records
     with pytest.raises(CommandError, match=r"record of css/site.css is not one.*--rehash"):
         collect()
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_record_with_a_lone_surrogate_is_read_again_not_a_traceback(site: Site) -> None:
+    # JSON lets a marker hold "\ud800"; before the fingerprint such an entry
+    # was simply "not a record" (its file read again).
+    collect()
+    marker = json.loads(site.marker.read_text())
+    marker["sources"]["css/site.css"] = "\ud800"
+    site.marker.write_text(json.dumps(marker))
+    outputs: list[str] = []
+    assert site.opens.since(lambda: outputs.append(collect())) == ["css/site.css"]
+    assert NOTHING in outputs[0]
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_digest_with_a_lone_surrogate_is_a_clear_error_not_a_traceback(site: Site) -> None:
+    collect()
+    marker = json.loads(site.marker.read_text())
+    marker["digest"] = "\ud800"
+    site.marker.write_text(json.dumps(marker))
+    with pytest.raises(CommandError, match="already collected from other files"):
+        collect()
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_digest_that_is_not_one_is_never_vouched_for_nor_written_to_the_stamp(
+    site: Site, settings: Settings, tmp_path: Path
+) -> None:
+    # The per-file rule always computes the digest from 64-hex records; the
+    # fingerprint takes the marker's "digest" field as it is. "zz" went into
+    # the stamp, and every process booting on it then fails in read_stamp.
+    stamp = tmp_path / "static-version.txt"
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    collect()
+    digest = stamp_file.read_stamp(stamp)
+    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    marker_path = site.root / f"{version.content_segment(digest)}.release.json"
+    marker = json.loads(marker_path.read_text())
+    marker["digest"] = "zz"
+    found = source_listing.listing([])
+    marker["listed"] = source_fingerprint.of_listing(
+        "zz", found.files, found.entries, marker["sources"]
+    )
+    marker_path.write_text(json.dumps(marker))
+    with pytest.raises(CommandError):
+        collect()
+    assert stamp_file.read_stamp(stamp) == digest  # not "zz": servers still boot
