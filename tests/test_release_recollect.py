@@ -171,6 +171,7 @@ SHA = "0" * 64
         f"20 {SHA} 1 2 x",
         f"20  {SHA} 1 2 3",
         f"20 {SHA[:-1]} 1 2 3",
+        "\ud800",  # JSON may hold a lone surrogate
     ],
 )
 def test_a_marker_entry_that_is_not_a_record_is_read_again(site: Site, entry: object) -> None:
@@ -205,15 +206,21 @@ def test_the_recorded_hashes_give_the_digest_of_every_byte(site: Site) -> None:
     assert reused.records["old.txt"].sha256 == hashlib.sha256(RELEASE_A["old.txt"]).hexdigest()
 
 
-@pytest.mark.usefixtures("settled")
-def test_a_stamp_release_collected_again_reads_nothing_and_keeps_its_version(
-    site: Site, settings: Settings, tmp_path: Path
-) -> None:
+def collected_with_a_stamp(settings: Settings, tmp_path: Path) -> tuple[Path, str]:
+    """A content stamp's release collected; the stamp and its digest, the servers' settings."""
     stamp = tmp_path / "static-version.txt"
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
     collect()
     digest = stamp_file.read_stamp(stamp)
     settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    return stamp, digest
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_stamp_release_collected_again_reads_nothing_and_keeps_its_version(
+    site: Site, settings: Settings, tmp_path: Path
+) -> None:
+    stamp, digest = collected_with_a_stamp(settings, tmp_path)
     assert site.opens.since(collect) == []
     assert stamp_file.read_stamp(stamp) == digest == content_hash.hash_tree(site.source)
 
@@ -343,19 +350,6 @@ def test_a_forged_record_under_a_matching_fingerprint_stops_with_a_clear_error(
 
 
 @pytest.mark.usefixtures("settled")
-def test_a_record_with_a_lone_surrogate_is_read_again_not_a_traceback(site: Site) -> None:
-    # JSON lets a marker hold "\ud800"; before the fingerprint such an entry
-    # was simply "not a record" (its file read again).
-    collect()
-    marker = json.loads(site.marker.read_text())
-    marker["sources"]["css/site.css"] = "\ud800"
-    site.marker.write_text(json.dumps(marker))
-    outputs: list[str] = []
-    assert site.opens.since(lambda: outputs.append(collect())) == ["css/site.css"]
-    assert NOTHING in outputs[0]
-
-
-@pytest.mark.usefixtures("settled")
 def test_a_digest_with_a_lone_surrogate_is_a_clear_error_not_a_traceback(site: Site) -> None:
     collect()
     marker = json.loads(site.marker.read_text())
@@ -372,11 +366,7 @@ def test_a_digest_that_is_not_one_is_never_vouched_for_nor_written_to_the_stamp(
     # The per-file rule always computes the digest from 64-hex records; the
     # fingerprint takes the marker's "digest" field as it is. "zz" went into
     # the stamp, and every process booting on it then fails in read_stamp.
-    stamp = tmp_path / "static-version.txt"
-    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
-    collect()
-    digest = stamp_file.read_stamp(stamp)
-    settings.STATIC_URL = url_helper.get_static_url_stamp("/static/", stamp)
+    stamp, digest = collected_with_a_stamp(settings, tmp_path)
     marker_path = site.root / f"{version.content_segment(digest)}.release.json"
     marker = json.loads(marker_path.read_text())
     marker["digest"] = "zz"
