@@ -164,6 +164,10 @@ def fetch_page_and_assets(port: int, phase: int, crossed: str | None) -> list[Fe
 
 def run_phase(port: int, phase: int, deadline: float, crossed: bool = False) -> list[Fetch]:
     routes = ["ab", "ba", None] if crossed else [None]
+    # One page from B with its assets from A first, before any cache holds B's
+    # assets: without it, a client that fetched them from B first could leave
+    # every crossed request a cache hit, and the phase would mix nothing.
+    first = fetch_page_and_assets(port, phase, "ba") if crossed else []
     with ThreadPoolExecutor(CLIENTS) as pool:
         futures = [
             pool.submit(fetch_page_and_assets, port, phase, routes[i % len(routes)])
@@ -172,7 +176,7 @@ def run_phase(port: int, phase: int, deadline: float, crossed: bool = False) -> 
         results = [
             future.result(timeout=max(1.0, deadline - time.monotonic())) for future in futures
         ]
-    return [fetch for batch in results for fetch in batch]
+    return first + [fetch for batch in results for fetch in batch]
 
 
 class Verdict(NamedTuple):
