@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import benchlib
+import nginx_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,6 +76,8 @@ PAIRS = {GENERATED: PLAIN, GENERATED_GZ: PLAIN_GZ}
 class Round(NamedTuple):
     requests_per_s: float
     cpu_us_per_request: float
+    user_share: float
+    """The share of that CPU time spent in user space (the rest in the kernel)."""
 
 
 class Target(NamedTuple):
@@ -94,9 +97,9 @@ def css(size: int = 10 * 1024) -> bytes:
     return "".join(rules).encode()[:size]
 
 
-def worker_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU time of the nginx workers (children of the master)."""
-    total = 0
+def worker_cpu_seconds(master_pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of the nginx workers (children of the master)."""
+    user = system = 0
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -104,8 +107,8 @@ def worker_cpu_seconds(master_pid: int) -> float:
         except OSError:
             continue
         if int(fields[1]) == master_pid:  # ppid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+            user, system = user + int(fields[11]), system + int(fields[12])  # utime, stime
+    return user / tick, system / tick
 
 
 def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> int:
@@ -127,10 +130,11 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
 def measure(
     url: str, seconds: float, connections: int, master_pid: int, headers: dict[str, str]
 ) -> Round:
-    cpu = worker_cpu_seconds(master_pid)
+    user, system = worker_cpu_seconds(master_pid)
     requests = wrk(url, seconds, connections, headers)
-    cpu = worker_cpu_seconds(master_pid) - cpu
-    return Round(requests / seconds, cpu / requests * 1e6)
+    user_after, system_after = worker_cpu_seconds(master_pid)
+    user, cpu = user_after - user, user_after + system_after - user - system
+    return Round(requests / seconds, cpu / requests * 1e6, user / cpu if cpu else 0.0)
 
 
 def check(name: str, target: Target, headers: dict[str, str]) -> None:
@@ -182,6 +186,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="per block and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--no-counts",
+        action="store_true",
+        help="skip the counted instructions and system calls (valgrind, strace)",
+    )
+    parser.add_argument(
         "--no-browser-headers",
         action="store_true",
         help="send wrk's bare request (no Accept-Encoding), as runs before issue 13 did",
@@ -193,6 +202,12 @@ def main() -> int:
     binary = servers.nginx_binary()
     if binary is None or shutil.which("wrk") is None:
         print("This benchmark needs nginx and wrk: apt-get install nginx wrk", file=sys.stderr)
+        return 2
+    if not args.no_counts and shutil.which("valgrind") is None:
+        print(
+            "The counts need valgrind: apt-get install valgrind strace (or --no-counts)",
+            file=sys.stderr,
+        )
         return 2
     benchlib.header("Figure 6", options, "the generated nginx block vs a plain alias")
 
@@ -231,8 +246,42 @@ def main() -> int:
                     url = f"http://127.0.0.1:{target.port}{target.path}"
                     found = measure(url, seconds, args.connections, master, headers)
                     rounds[name].append(found)
-    report(options, rounds, args.connections, seconds, len(body), len(gz), headers)
+        lines = report(options, rounds, args.connections, seconds, len(body), len(gz), headers)
+        if not args.no_counts:
+            print()
+            share = statistics.median(r.user_share for r in rounds[PLAIN])
+            lines += counted(options, Path(tmp), targets, http, headers, share)
+    print()
+    print("\n".join(lines))
+    benchlib.footer()
     return 0
+
+
+def counted(
+    options: benchlib.Options,
+    tmp: Path,
+    targets: dict[str, Target],
+    http: str,
+    headers: dict[str, str],
+    user_share: float,
+) -> list[str]:
+    """Instructions and system calls per request of each block alone (``nginx_counts``).
+
+    ``user_share``: the plain alias's share of worker CPU in user space, for
+    the estimate of what the extra instructions cost (``nginx_counts.report``).
+    """
+    few, many = (20, 120) if options.quick else (200, 1200)
+    found: dict[str, nginx_counts.Counted] = {}
+    runs = [(name, name, "") for name in targets]
+    runs[1:1] = [(f"{GENERATED}, {nginx_counts.PCRE_JIT}", GENERATED, nginx_counts.PCRE_JIT)]
+    runs.append((f"{GENERATED_GZ}, {nginx_counts.PCRE_JIT}", GENERATED_GZ, nginx_counts.PCRE_JIT))
+    for number, (label, name, main) in enumerate(runs):
+        target = targets[name]
+        prefix = tmp / f"counted-{number}"
+        found[label] = nginx_counts.count(
+            http, target.port, target.path, headers, prefix, few, many, main
+        )
+    return nginx_counts.report(found, PAIRS, few, many, options, user_share)
 
 
 def nginx_master(pid_file: Path, timeout: float = 10) -> int:
@@ -255,7 +304,7 @@ def report(
     size: int,
     gz_size: int,
     headers: dict[str, str],
-) -> None:
+) -> list[str]:
     sent = "browser headers" if headers else "no headers"
     print(
         f"nginx, 1 worker; wrk -t1 -c{connections}, {sent}; {options.rounds} round(s) of "
@@ -271,6 +320,7 @@ def report(
     for name, results in rounds.items():
         rps = [result.requests_per_s for result in results]
         cpu = [result.cpu_us_per_request for result in results]
+        user = [result.user_share for result in results]
         rows.append(
             [
                 name,
@@ -278,13 +328,11 @@ def report(
                 f"{min(rps):,.0f}-{max(rps):,.0f}",
                 f"{statistics.median(cpu):.1f}",
                 f"{min(cpu):.1f}-{max(cpu):.1f}",
+                f"{statistics.median(user):.0%} ({min(user):.0%}-{max(user):.0%})",
             ]
         )
-    print(
-        benchlib.table(
-            "per block", ["block", "median req/s", "rounds", "CPU us/req", "rounds"], rows
-        )
-    )
+    header = ["block", "median req/s", "rounds", "CPU us/req", "rounds", "in user space"]
+    print(benchlib.table("per block", header, rows))
     lines = []
     for generated, plain in PAIRS.items():
         gen, base = rounds[generated], rounds[plain]
@@ -306,9 +354,7 @@ def report(
             f"({cpu_ratio:.3f}x, {sent})"
         )
         lines.append(benchlib.target(options, text, cpu_ratio <= TARGET))
-    print()
-    print("\n".join(lines))
-    benchlib.footer()
+    return lines
 
 
 if __name__ == "__main__":

@@ -72,8 +72,8 @@ def test_command_prints_the_block_of_this_project(settings: Settings, tmp_path: 
     assert "location ^~ /static/ {\n" in out
     assert f'alias "{tmp_path}/";' in out
     assert "location ^~ /static/3fa9c1e2b7d4/ {\n" in out
-    assert 'set $static_url_cache_control "public, max-age=31536000, immutable";' in out
-    assert 'set $static_url_cache_control "public, max-age=60";' in out
+    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in out
+    assert 'add_header Cache-Control "public, max-age=60";' in out
     # Every error but the 404s keeps its status, with "no-store".
     assert "error_page 400 401 405 412 413 429 500 503 @static_url_error;" in out
     assert "expires off;" in out
@@ -94,8 +94,8 @@ def test_policy_settings_shape_the_block(settings: Settings, tmp_path: Path) -> 
     settings.STATIC_VERSION_UNVERSIONED_MAX_AGE = 0
     settings.STATIC_VERSION_HEADER = None
     out = run()
-    assert 'set $static_url_cache_control "public, max-age=86400, immutable";' in out
-    assert 'set $static_url_cache_control "public, max-age=0";' in out
+    assert 'add_header Cache-Control "public, max-age=86400, immutable";' in out
+    assert 'add_header Cache-Control "public, max-age=0";' in out
     assert "version-mismatch" not in out
     assert "X-Static-Version" not in out
     regex_location = out.split(f'location ~ "^/static/{version.SEGMENT_PATTERN}/" {{\n')[1]
@@ -106,7 +106,7 @@ def test_numbers_are_never_localized(settings: Settings) -> None:
     settings.STATIC_ROOT = "/srv/static"
     settings.USE_THOUSAND_SEPARATOR = True
     settings.LANGUAGE_CODE = "de"
-    assert 'set $static_url_cache_control "public, max-age=31536000, immutable";' in run()
+    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in run()
 
 
 def test_relative_static_root_is_made_absolute(
@@ -122,9 +122,11 @@ def test_headers_include_is_repeated_in_every_location_that_sets_headers(
 ) -> None:
     settings.STATIC_ROOT = "/srv/static"
     out = run("--headers-include", "/etc/nginx/snippets/security-headers.conf")
-    # The unversioned, current, other-version, 404 and other error locations.
-    assert out.count('include "/etc/nginx/snippets/security-headers.conf";') == 5
-    assert out.count("add_header Cache-Control") == 5
+    # The unversioned, current, other-version, 404 and other error locations,
+    # and the Range "if" of the first two: an "if" with add_header lines of
+    # its own inherits none of its location's.
+    assert out.count('include "/etc/nginx/snippets/security-headers.conf";') == 7
+    assert out.count("add_header Cache-Control") == 7
 
 
 def test_server_option_prints_a_complete_server(settings: Settings) -> None:
@@ -294,3 +296,16 @@ def test_gzip_static_only_where_the_tree_holds_gz_variants(
     assert "gzip_static on;" not in run()
     (tmp_path / "css" / "site.css.gz").write_bytes(b"")
     assert "gzip_static on;" in run()
+
+
+def test_vary_only_where_a_gz_variant_may_be_sent(settings: Settings, tmp_path: Path) -> None:
+    # Without gzip_static every client gets the same bytes: a Vary would only
+    # split caches, and costs nginx a header per request.
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("body {}")
+    assert "Vary" not in run()
+    (tmp_path / "css" / "site.css.gz").write_bytes(b"")
+    served = run()
+    # /static/, the current version, other versions, and the two Range "if"s.
+    assert served.count("add_header Vary Accept-Encoding;") == 5

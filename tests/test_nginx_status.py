@@ -137,6 +137,9 @@ def test_any_other_range_is_not_stored_whatever_the_answer(
     parts = response.header("Content-Range") or response.header("Content-Type") or ""
     assert parts.startswith(("bytes ", "multipart/byteranges"))
     assert response.headers.get_all("Cache-Control") == ["no-store"]
+    # The "if" that makes it "no-store" sends the location's other headers too.
+    assert response.header("X-Static-Version") == CURRENT
+    assert response.header("X-Content-Type-Options") == "nosniff"
 
 
 @pytest.mark.parametrize("path", ["css", "css/", "missing.css", ".env"])

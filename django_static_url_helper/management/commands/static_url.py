@@ -17,7 +17,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError, CommandParser
 
-from ... import nginx, release_folders, release_prune, releases
+from ... import nginx, nginx_settings, release_folders, release_prune, releases
 from ...conf import conf
 from ..stamp_actions import StampActions
 
@@ -141,7 +141,7 @@ class Command(StampActions):
             names = ", ".join(f"--{key.replace('name', 'server-name')}" for key in given)
             raise CommandError(f"Only a server block takes {names}: add --server.")
         try:
-            block = nginx.block_from_settings(
+            block = nginx_settings.block_from_settings(
                 origin=origin,
                 headers_include=headers_include,
                 server=nginx.Server(**given) if server else None,
