@@ -19,9 +19,14 @@ Prints, per block, the median requests/s with its range and the nginx
 worker's CPU time per request (read from /proc: other load on the machine
 moves it much less than requests/s), then for each pair the median of the
 per-round ratios generated/plain with their range, and the load average at
-start and end. Needs nginx and wrk (Debian: apt-get install nginx wrk).
+start and end. Then, unless ``--no-counts``, what load does not move: each
+block's user-space instructions and system calls per request, counted alone
+(``nginx_counts``), the generated blocks also with ``pcre_jit on``. Needs
+nginx, wrk, valgrind and strace (Debian: apt-get install nginx wrk valgrind
+strace).
 
-    python bench/serve_nginx.py            # 5 rounds of 5 s per block
+    python bench/serve_nginx.py            # 5 rounds of 5 s per block, then the counts
+    python bench/serve_nginx.py --pcre-jit # the timed nginx with pcre_jit on
     python bench/serve_nginx.py --quick    # 1 round of 1 s: a smoke run
 """
 
@@ -186,6 +191,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="per block and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--pcre-jit",
+        action="store_true",
+        help="run the timed nginx with 'pcre_jit on' (the counts take both)",
+    )
+    parser.add_argument(
         "--no-counts",
         action="store_true",
         help="skip the counted instructions and system calls (valgrind, strace)",
@@ -232,7 +242,8 @@ def main() -> int:
             PLAIN_GZ: Target(ports[PLAIN_GZ], unversioned, None, body, gz),
         }
         prefix = Path(tmp) / "nginx"
-        with servers.running_nginx(binary, prefix, http, ports[GENERATED]):
+        main = f"{nginx_counts.PCRE_JIT};" if args.pcre_jit else ""
+        with servers.running_nginx(binary, prefix, http, ports[GENERATED], main):
             master = nginx_master(prefix / "nginx.pid")
             for name, target in targets.items():
                 check(name, target, BROWSER)
@@ -246,6 +257,8 @@ def main() -> int:
                     url = f"http://127.0.0.1:{target.port}{target.path}"
                     found = measure(url, seconds, args.connections, master, headers)
                     rounds[name].append(found)
+        jit = "pcre_jit on" if args.pcre_jit else "pcre_jit off, as in Debian's nginx.conf"
+        print(f"timed nginx: {jit}")
         lines = report(options, rounds, args.connections, seconds, len(body), len(gz), headers)
         if not args.no_counts:
             print()

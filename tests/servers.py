@@ -205,14 +205,17 @@ def nginx_check(binary: str, prefix: Path, conf: Path) -> str:
 
 
 @contextlib.contextmanager
-def running_nginx(binary: str, prefix: Path, http: str, port: int) -> Iterator[Path]:
+def running_nginx(
+    binary: str, prefix: Path, http: str, port: int, main: str = ""
+) -> Iterator[Path]:
     """Check and run nginx with ``http`` until the block ends; yields the config path.
 
-    ``http`` must make nginx listen on 127.0.0.1:``port``.
+    ``http`` must make nginx listen on 127.0.0.1:``port``; ``main``: directives
+    of nginx.conf's main context (such as ``pcre_jit on;``).
     """
     conf = nginx_config(prefix, http)
     nginx_check(binary, prefix, conf)
-    args = _nginx_args(binary, prefix, conf, "-g", "daemon off;")
+    args = _nginx_args(binary, prefix, conf, "-g", f"daemon off; {main}".strip())
     with running(args, port, prefix / "nginx.log"):
         yield conf
 
