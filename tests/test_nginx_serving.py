@@ -347,3 +347,25 @@ def test_the_0_1_0_block_has_the_defects_this_block_fixes(site: Site) -> None:
     # An earlier regex location takes over.
     assert get(site.legacy_css, f"/static/{CURRENT}/css/site.css").status == 418
     assert get(ours, f"/static/{CURRENT}/css/site.css").status == 200
+
+
+@pytest.mark.parametrize("takes_gzip", [True, False])
+def test_gzip_on_the_fly_without_gz_files_still_varies(
+    nginx_binary: str, tmp_path: Path, takes_gzip: bool
+) -> None:
+    # Debian's nginx.conf has "gzip on;" (and often gzip_types): nginx then
+    # compresses the files itself, and a cache must keep the two bodies
+    # apart, though the block has no gzip_static.
+    root = tmp_path / "static-root"
+    shutil.copytree(SOURCE, root)
+    block = render(STATIC_ROOT=root, STATIC_URL=f"/static/{CURRENT}/")
+    assert "gzip_static on;" not in block
+    port = servers.free_port()
+    http = "    gzip on; gzip_types text/css; gzip_min_length 1;\n" + server(port, block)
+    with servers.running_nginx(nginx_binary, tmp_path / "nginx", http, port):
+        headers = {"Accept-Encoding": "gzip"} if takes_gzip else {}
+        response = get(port, f"/static/{CURRENT}/css/site.css", **headers)
+    assert response.status == 200
+    assert response.header("Content-Encoding") == ("gzip" if takes_gzip else None)
+    assert response.header("Vary") == "Accept-Encoding"
+    assert cache_control(response) == [IMMUTABLE]
