@@ -26,7 +26,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests import servers
 
-PCRE_JIT = "pcre_jit on"
+PCRE_JIT = "pcre_jit on;"
+"""The main-context directive that compiles nginx's regular expressions."""
 TARGET = 1.03
 """Worker CPU per request of a generated block, at most this times its plain alias's."""
 
@@ -51,15 +51,6 @@ class Counted(NamedTuple):
 
 def requests(port: int, path: str, headers: dict[str, str], count: int) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    deadline = time.monotonic() + 60  # nginx under valgrind takes seconds to listen
-    while True:
-        try:
-            connection.connect()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
     for _ in range(count):
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
@@ -81,22 +72,14 @@ def run_counted(
     binary = servers.nginx_binary()
     assert binary is not None
     prefix = config.parent.parent
-    command = [
-        *tool,
-        binary,
-        "-p",
-        f"{prefix}/",
-        "-c",
-        str(config),
-        "-e",
-        "stderr",
-        "-g",
-        f"daemon off; master_process off; {main}{';' if main else ''}",
-    ]
+    nginx = servers.nginx_args(
+        binary, prefix, config, "-g", f"daemon off; master_process off; {main}"
+    )
     log = config.parent / f"{tool[0]}.log"
     with log.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen([*tool, *nginx], stdout=subprocess.DEVNULL, stderr=stderr)
     try:
+        servers.wait_for_port(port, process, log, timeout=60)  # valgrind starts slowly
         requests(port, path, headers, count)
     finally:
         stop(process, int((prefix / "nginx.pid").read_text()), port)
@@ -164,37 +147,38 @@ def count(
 
 def report(
     counted: dict[str, Counted],
-    pairs: dict[str, str],
+    plain_of: dict[str, str],
     few: int,
     many: int,
     options: benchlib.Options,
     user_share: float,
 ) -> list[str]:
-    """Print the table of counts; one target line per generated block (same system calls).
+    """Print the table of counts; two target lines per generated block.
 
-    With the same system calls, a block's extra work is its extra user-space
-    instructions: the CPU ratio it implies is ``1 + (ratio - 1) * user_share``,
-    the plain alias's share of worker CPU spent in user space (an estimate:
-    it takes an instruction of the block to cost what an average one of the
-    alias does).
-
-    ``pairs``: each generated block's name -> its plain alias's; a name that
-    starts with a generated block's (the same with ``pcre_jit on``) is
-    compared with that block's alias too.
+    ``plain_of``: each generated block's name -> the name of the plain alias
+    it is compared with. With the same system calls, a block's extra work is
+    its extra user-space instructions: the CPU ratio it implies is
+    ``1 + (ratio - 1) * user_share``, the plain alias's share of worker CPU
+    spent in user space (an estimate: it takes an instruction of the block
+    to cost what an average one of the alias does).
     """
-
-    def plain_of(name: str) -> str | None:
-        return next((pairs[g] for g in pairs if name.startswith(g)), None)
-
-    rows = []
+    rows, lines = [], []
     for name, found in counted.items():
-        plain = plain_of(name)
-        ratio = found.instructions / counted[plain].instructions if plain else 1.0
-        implied = f"{1 + (ratio - 1) * user_share:.3f}x" if plain else ""
         calls = "not counted" if found.syscalls is None else f"{found.syscalls:.2f}"
-        rows.append(
-            [name, f"{found.instructions:,.0f}", f"{ratio:.3f}x" if plain else "", calls, implied]
-        )
+        plain = plain_of.get(name)
+        if plain is None:
+            rows.append([name, f"{found.instructions:,.0f}", "", calls, ""])
+            continue
+        ratio = found.instructions / counted[plain].instructions
+        implied = 1 + (ratio - 1) * user_share
+        rows.append([name, f"{found.instructions:,.0f}", f"{ratio:.3f}x", calls, f"{implied:.3f}x"])
+        text = f"{name}: CPU implied at most {TARGET}x that of the {plain} ({implied:.3f}x)"
+        lines.append(benchlib.target(options, text, implied <= TARGET))
+        if found.syscalls is not None and counted[plain].syscalls is not None:
+            text = f"{name}: the system calls per request of the {plain} ({calls})"
+            # epoll_wait returns once or twice per request: compared as whole calls.
+            same = round(found.syscalls) == round(counted[plain].syscalls)
+            lines.append(benchlib.target(options, text, same))
     title = (
         f"per request, counted (requests {few + 1} to {many} on one connection, "
         f"browser headers): load does not move these"
@@ -207,16 +191,4 @@ def report(
     )
     if any(found.syscalls is None for found in counted.values()):
         print("strace is not installed (apt-get install strace): system calls not counted")
-        return []
-    lines = []
-    for name, found in counted.items():
-        plain = plain_of(name)
-        if plain is not None:
-            implied = 1 + (found.instructions / counted[plain].instructions - 1) * user_share
-            text = f"{name}: CPU implied at most {TARGET}x the {plain}'s ({implied:.3f}x)"
-            lines.append(benchlib.target(options, text, implied <= TARGET))
-            text = f"{name}: the system calls per request of the {plain} ({found.syscalls:.2f})"
-            # epoll_wait returns once or twice per request: compared as whole calls.
-            same = round(found.syscalls or 0) == round(counted[plain].syscalls or 0)
-            lines.append(benchlib.target(options, text, same))
     return lines

@@ -242,7 +242,7 @@ def main() -> int:
             PLAIN_GZ: Target(ports[PLAIN_GZ], unversioned, None, body, gz),
         }
         prefix = Path(tmp) / "nginx"
-        main = f"{nginx_counts.PCRE_JIT};" if args.pcre_jit else ""
+        main = nginx_counts.PCRE_JIT if args.pcre_jit else ""
         with servers.running_nginx(binary, prefix, http, ports[GENERATED], main):
             master = nginx_master(prefix / "nginx.pid")
             for name, target in targets.items():
@@ -285,16 +285,19 @@ def counted(
     """
     few, many = (20, 120) if options.quick else (200, 1200)
     found: dict[str, nginx_counts.Counted] = {}
-    runs = [(name, name, "") for name in targets]
-    runs[1:1] = [(f"{GENERATED}, {nginx_counts.PCRE_JIT}", GENERATED, nginx_counts.PCRE_JIT)]
-    runs.append((f"{GENERATED_GZ}, {nginx_counts.PCRE_JIT}", GENERATED_GZ, nginx_counts.PCRE_JIT))
-    for number, (label, name, main) in enumerate(runs):
-        target = targets[name]
-        prefix = tmp / f"counted-{number}"
-        found[label] = nginx_counts.count(
-            http, target.port, target.path, headers, prefix, few, many, main
-        )
-    return nginx_counts.report(found, PAIRS, few, many, options, user_share)
+    plain_of: dict[str, str] = {}
+    jit = nginx_counts.PCRE_JIT
+    for generated, plain in PAIRS.items():
+        runs = [(generated, ""), (f"{generated}, {jit.rstrip(';')}", jit), (plain, "")]
+        for label, main in runs:
+            target = targets[generated if label != plain else plain]
+            prefix = tmp / f"counted-{len(found)}"
+            found[label] = nginx_counts.count(
+                http, target.port, target.path, headers, prefix, few, many, main
+            )
+            if label != plain:
+                plain_of[label] = plain
+    return nginx_counts.report(found, plain_of, few, many, options, user_share)
 
 
 def nginx_master(pid_file: Path, timeout: float = 10) -> int:

@@ -114,17 +114,18 @@ def render(block: Block) -> str:
             block.server.listen, block.server.name, block.server.upstream
         ),
     }
-    context["repeated_headers"] = repeated_headers(context)
+    context["static_headers"] = static_headers(context)
     text: str = _template().render(Context(context, autoescape=False))
     if block.server is None:
         text = textwrap.dedent(text)
     return text.strip("\n") + "\n"
 
 
-def repeated_headers(context: dict[str, Any]) -> list[str]:
-    """The header lines of a static location but Cache-Control, for an ``if`` inside it.
+def static_headers(context: dict[str, Any]) -> list[str]:
+    """The header lines of every static location but Cache-Control.
 
-    An ``if`` with add_header lines of its own inherits none of its location's.
+    Each location writes them, and so does the Range ``if`` inside one: an
+    ``if`` with add_header lines of its own inherits none of its location's.
     """
     lines = [f"include {context['headers_include']};"] if context["headers_include"] else []
     if context["version_header"]:

@@ -50,7 +50,7 @@ def request(
         conn.close()
 
 
-def _wait(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -71,7 +71,7 @@ def running(
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait(port, proc, log)
+        wait_for_port(port, proc, log)
         yield proc
     finally:
         stop(proc)
@@ -190,14 +190,14 @@ def nginx_config(prefix: Path, http: str) -> Path:
     return path
 
 
-def _nginx_args(binary: str, prefix: Path, conf: Path, *extra: str) -> list[str]:
+def nginx_args(binary: str, prefix: Path, conf: Path, *extra: str) -> list[str]:
     return [binary, "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr", *extra]
 
 
 def nginx_check(binary: str, prefix: Path, conf: Path) -> str:
     """Run ``nginx -t`` on ``conf``; raise with nginx's own words if it fails."""
     result = subprocess.run(
-        _nginx_args(binary, prefix, conf, "-t"), capture_output=True, text=True, check=False
+        nginx_args(binary, prefix, conf, "-t"), capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"nginx -t failed for {conf}:\n{result.stderr}")
@@ -215,7 +215,7 @@ def running_nginx(
     """
     conf = nginx_config(prefix, http)
     nginx_check(binary, prefix, conf)
-    args = _nginx_args(binary, prefix, conf, "-g", f"daemon off; {main}".strip())
+    args = nginx_args(binary, prefix, conf, "-g", f"daemon off; {main}".strip())
     with running(args, port, prefix / "nginx.log"):
         yield conf
 
@@ -229,7 +229,7 @@ def reload_nginx(binary: str, prefix: Path, http: str) -> None:
     # few times, then an error with nginx's own words.
     for attempt in range(3):
         result = subprocess.run(
-            _nginx_args(binary, prefix, conf, "-s", "reload"),
+            nginx_args(binary, prefix, conf, "-s", "reload"),
             capture_output=True,
             text=True,
             check=False,
